@@ -1,0 +1,435 @@
+//! Configuration: defaults, then an optional TOML file, then `STACKPRO_*`
+//! environment variables (flat names: `STACKPRO_DATABASE_URL` sets
+//! `database_url`). No setting is required: everything defaults to files under
+//! `data_dir`. [`RawConfig::validate`] turns the raw strings into typed values
+//! and names the setting at fault.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// A configuration error, naming the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file or environment value could not be read.
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value is present but wrong.
+    #[error("{setting}: {message}")]
+    Invalid {
+        /// The environment name of the setting, e.g. `STACKPRO_DATABASE_URL`.
+        setting: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
+
+fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting, message: message.into() }
+}
+
+/// Settings as read, before validation. Field names are the flat setting names.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawConfig {
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    /// Directory for the SQLite database, local blobs and the master key.
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://user@host/db`; default: `sqlite://<data_dir>/stackpro.db`.
+    pub database_url: Option<String>,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// `redis://host:port/db` for the Bus, counters and rate limits across replicas.
+    pub redis_url: Option<String>,
+    /// Domain under which tenant sites get their subdomains.
+    pub base_domain: String,
+    /// The URL people use to reach this server, for links in emails.
+    pub public_url: Option<String>,
+    /// The key-encryption key file; default `<data_dir>/master.key` (created 0600 if missing).
+    pub master_key_file: Option<PathBuf>,
+    /// `file:///dir` or `s3://bucket`; default: `<data_dir>/blobs`.
+    pub blob_url: Option<String>,
+    /// Endpoint of an S3-compatible store (e.g. `http://127.0.0.1:8333`).
+    pub s3_endpoint: Option<String>,
+    /// Region of the S3 bucket.
+    pub s3_region: String,
+    /// S3 access key id.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    #[serde(skip_serializing)]
+    pub s3_secret_access_key: Option<SecretString>,
+    /// `smtp://user:pass@host:port` (or `smtps://`); unset: emails are written to the log.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    /// Sender of outgoing email.
+    pub smtp_from: Option<String>,
+    /// Comma-separated origins allowed by CORS; empty: same origin only.
+    pub cors_origins: String,
+    /// Trust `X-Forwarded-For` from the peer (set behind a load balancer).
+    pub trust_proxy: bool,
+    /// Directory of the built web UI served at `/app`.
+    pub web_dir: PathBuf,
+    /// Log format: `pretty` or `json`.
+    pub log: String,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of refresh tokens, in days.
+    pub refresh_token_ttl_days: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Login, sign-up and reset attempts allowed per IP in a 15-minute window.
+    pub auth_rate_per_ip: u64,
+    /// Login and reset attempts allowed per account in a 15-minute window.
+    pub auth_rate_per_account: u64,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_max_connections: 16,
+            redis_url: None,
+            base_domain: "localhost".into(),
+            public_url: None,
+            master_key_file: None,
+            blob_url: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            smtp_url: None,
+            smtp_from: None,
+            cors_origins: String::new(),
+            trust_proxy: false,
+            web_dir: PathBuf::from("web/dist"),
+            log: "pretty".into(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            body_limit_bytes: 1024 * 1024,
+            auth_rate_per_ip: 30,
+            auth_rate_per_account: 10,
+        }
+    }
+}
+
+/// Where relational data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(String),
+}
+
+/// Where blobs live.
+#[derive(Clone, Debug)]
+pub enum BlobConfig {
+    /// A local directory.
+    Local(PathBuf),
+    /// An S3-compatible bucket.
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// Endpoint URL, for stores other than AWS.
+        endpoint: Option<String>,
+        /// Region.
+        region: String,
+        /// Access key id.
+        access_key_id: Option<String>,
+        /// Secret access key.
+        secret_access_key: Option<SecretString>,
+    },
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database location.
+    pub database: DatabaseUrl,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// Redis, when scaled out.
+    pub redis_url: Option<String>,
+    /// Base domain for tenant subdomains.
+    pub base_domain: String,
+    /// Public URL for links, without a trailing slash.
+    pub public_url: String,
+    /// The key-encryption key file.
+    pub master_key_file: PathBuf,
+    /// Blob storage.
+    pub blobs: BlobConfig,
+    /// SMTP URL, when mail is sent.
+    pub smtp_url: Option<SecretString>,
+    /// Mail sender.
+    pub smtp_from: String,
+    /// Allowed CORS origins.
+    pub cors_origins: Vec<String>,
+    /// Trust `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// Web UI directory.
+    pub web_dir: PathBuf,
+    /// Log format.
+    pub log: LogFormat,
+    /// Access token lifetime.
+    pub access_token_ttl: chrono::Duration,
+    /// Refresh token lifetime.
+    pub refresh_token_ttl: chrono::Duration,
+    /// Body size limit.
+    pub body_limit_bytes: usize,
+    /// Auth attempts per IP per window.
+    pub auth_rate_per_ip: u64,
+    /// Auth attempts per account per window.
+    pub auth_rate_per_account: u64,
+}
+
+impl Config {
+    /// Loads defaults, the optional TOML file, then `STACKPRO_*` variables.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the setting at fault.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(invalid("--config", format!("{} does not exist", path.display())));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        let raw: RawConfig = fig.merge(Env::prefixed("STACKPRO_")).extract().map_err(Box::new)?;
+        raw.validate()
+    }
+
+    /// The configuration used when nothing is set, rooted at `data_dir`.
+    ///
+    /// # Errors
+    /// Never for a valid path; kept fallible like [`RawConfig::validate`].
+    pub fn for_data_dir(data_dir: &Path) -> Result<Config, ConfigError> {
+        RawConfig { data_dir: data_dir.to_owned(), ..RawConfig::default() }.validate()
+    }
+}
+
+impl RawConfig {
+    /// Checks every value and derives the defaults that depend on `data_dir`.
+    ///
+    /// # Errors
+    /// A [`ConfigError::Invalid`] naming the setting at fault.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let listen: SocketAddr = self
+            .listen
+            .parse()
+            .map_err(|_| invalid("STACKPRO_LISTEN", format!("expected host:port such as 127.0.0.1:8080, got {:?}", self.listen)))?;
+        let database = match self.database_url.as_deref() {
+            None | Some("") => DatabaseUrl::Sqlite(self.data_dir.join("stackpro.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseUrl::Postgres(url.to_owned())
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                let path = path.split('?').next().unwrap_or(path);
+                if path.is_empty() {
+                    return Err(invalid("STACKPRO_DATABASE_URL", "sqlite:// needs a file path"));
+                }
+                DatabaseUrl::Sqlite(PathBuf::from(path))
+            }
+            Some(_) => return Err(invalid("STACKPRO_DATABASE_URL", "expected sqlite:// or postgres://")),
+        };
+        if self.database_max_connections == 0 {
+            return Err(invalid("STACKPRO_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        if let Some(url) = &self.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(invalid("STACKPRO_REDIS_URL", "expected redis:// or rediss://"));
+            }
+        }
+        let public_url = match &self.public_url {
+            Some(u) => {
+                let parsed = Url::parse(u).map_err(|e| invalid("STACKPRO_PUBLIC_URL", e.to_string()))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(invalid("STACKPRO_PUBLIC_URL", "expected an http:// or https:// URL"));
+                }
+                u.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{listen}"),
+        };
+        let blobs = match self.blob_url.as_deref() {
+            None | Some("") => BlobConfig::Local(self.data_dir.join("blobs")),
+            Some(u) if u.starts_with("file://") => BlobConfig::Local(PathBuf::from(&u["file://".len()..])),
+            Some(u) if u.starts_with("s3://") => {
+                let bucket = u["s3://".len()..].trim_end_matches('/');
+                if bucket.is_empty() || bucket.contains('/') {
+                    return Err(invalid("STACKPRO_BLOB_URL", "expected s3://bucket"));
+                }
+                BlobConfig::S3 {
+                    bucket: bucket.to_owned(),
+                    endpoint: self.s3_endpoint.clone(),
+                    region: self.s3_region.clone(),
+                    access_key_id: self.s3_access_key_id.clone(),
+                    secret_access_key: self.s3_secret_access_key.clone(),
+                }
+            }
+            Some(_) => return Err(invalid("STACKPRO_BLOB_URL", "expected file:///dir or s3://bucket")),
+        };
+        let log = match self.log.as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            _ => return Err(invalid("STACKPRO_LOG", "expected pretty or json")),
+        };
+        let cors_origins: Vec<String> = self
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for origin in &cors_origins {
+            if Url::parse(origin).is_err() {
+                return Err(invalid("STACKPRO_CORS_ORIGINS", format!("{origin:?} is not an origin URL")));
+            }
+        }
+        if self.access_token_ttl_secs < 30 {
+            return Err(invalid("STACKPRO_ACCESS_TOKEN_TTL_SECS", "must be at least 30"));
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(invalid("STACKPRO_BODY_LIMIT_BYTES", "must be at least 1024"));
+        }
+        let smtp_from = self.smtp_from.unwrap_or_else(|| format!("StackPro <no-reply@{}>", self.base_domain));
+        Ok(Config {
+            listen,
+            master_key_file: self.master_key_file.unwrap_or_else(|| self.data_dir.join("master.key")),
+            data_dir: self.data_dir,
+            database,
+            database_max_connections: self.database_max_connections,
+            redis_url: self.redis_url,
+            base_domain: self.base_domain,
+            public_url,
+            blobs,
+            smtp_url: self.smtp_url,
+            smtp_from,
+            cors_origins,
+            trust_proxy: self.trust_proxy,
+            web_dir: self.web_dir,
+            log,
+            access_token_ttl: chrono::Duration::seconds(self.access_token_ttl_secs as i64),
+            refresh_token_ttl: chrono::Duration::days(self.refresh_token_ttl_days as i64),
+            body_limit_bytes: self.body_limit_bytes,
+            auth_rate_per_ip: self.auth_rate_per_ip,
+            auth_rate_per_account: self.auth_rate_per_account,
+        })
+    }
+}
+
+/// Every setting with its default and its comment, as `stackpro config example` prints it.
+pub fn example_toml() -> String {
+    let d = RawConfig::default();
+    format!(
+        r#"# StackPro configuration. Every setting is optional; each can also be set
+# as an environment variable: STACKPRO_<NAME IN CAPITALS>.
+
+# Address the HTTP server listens on.
+listen = "{listen}"
+# Directory for the SQLite database, local blobs and the master key.
+data_dir = "{data_dir}"
+# sqlite://path or postgres://user@host/db. Default: sqlite://<data_dir>/stackpro.db
+# database_url = "postgres://stackpro@127.0.0.1/stackpro"
+# Largest number of pooled database connections.
+database_max_connections = {maxc}
+# Redis for the Bus, counters and rate limits shared by replicas. Default: in-process.
+# redis_url = "redis://127.0.0.1:6379/0"
+# Domain under which tenant sites get their subdomains.
+base_domain = "{base_domain}"
+# The URL people use to reach this server, for links in emails. Default: http://<listen>
+# public_url = "https://app.example.com"
+# Key-encryption key file (32 random bytes, created 0600 when missing). Default: <data_dir>/master.key
+# master_key_file = "/etc/stackpro/master.key"
+# file:///dir or s3://bucket. Default: <data_dir>/blobs
+# blob_url = "s3://stackpro"
+# s3_endpoint = "http://127.0.0.1:8333"
+s3_region = "{region}"
+# s3_access_key_id = ""
+# s3_secret_access_key = ""
+# smtp://user:pass@host:port or smtps://...; unset: emails are written to the log.
+# smtp_url = "smtp://127.0.0.1:2525"
+# smtp_from = "StackPro <no-reply@example.com>"
+# Comma-separated origins allowed by CORS; empty: same origin only.
+cors_origins = ""
+# Trust X-Forwarded-For from the peer (only behind your own load balancer).
+trust_proxy = {trust_proxy}
+# Directory of the built web UI served at /app.
+web_dir = "{web_dir}"
+# pretty or json.
+log = "{log}"
+# Lifetime of access tokens (seconds) and refresh tokens (days).
+access_token_ttl_secs = {att}
+refresh_token_ttl_days = {rtt}
+# Largest accepted request body, in bytes.
+body_limit_bytes = {body}
+# Login, sign-up and reset attempts per 15 minutes: per client IP, per account.
+auth_rate_per_ip = {rip}
+auth_rate_per_account = {racc}
+"#,
+        listen = d.listen,
+        data_dir = d.data_dir.display(),
+        maxc = d.database_max_connections,
+        base_domain = d.base_domain,
+        region = d.s3_region,
+        trust_proxy = d.trust_proxy,
+        web_dir = d.web_dir.display(),
+        log = d.log,
+        att = d.access_token_ttl_secs,
+        rtt = d.refresh_token_ttl_days,
+        body = d.body_limit_bytes,
+        rip = d.auth_rate_per_ip,
+        racc = d.auth_rate_per_account,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_set_gives_sqlite_and_local_blobs_under_the_data_dir() {
+        let c = RawConfig::default().validate().unwrap();
+        assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("./data/stackpro.db")));
+        assert!(matches!(c.blobs, BlobConfig::Local(ref p) if p == &PathBuf::from("./data/blobs")));
+        assert_eq!(c.master_key_file, PathBuf::from("./data/master.key"));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_setting() {
+        let raw = RawConfig { database_url: Some("mysql://x".into()), ..RawConfig::default() };
+        let err = raw.validate().unwrap_err().to_string();
+        assert_eq!(err, "STACKPRO_DATABASE_URL: expected sqlite:// or postgres://");
+    }
+
+    #[test]
+    fn the_example_parses_back_to_the_defaults() {
+        let parsed: RawConfig = Figment::from(Toml::string(&example_toml())).extract().unwrap();
+        let d = RawConfig::default();
+        assert_eq!(parsed.listen, d.listen);
+        assert_eq!(parsed.auth_rate_per_ip, d.auth_rate_per_ip);
+        assert_eq!(parsed.body_limit_bytes, d.body_limit_bytes);
+        assert_eq!(parsed.web_dir, d.web_dir);
+    }
+}

@@ -1,0 +1,170 @@
+//! Extractors whose rejections are problems. Import these, never axum's own:
+//! a bad body, path or query must answer problem+json like every other error.
+
+use crate::error::{ApiError, Code};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// A JSON body. On failure the problem names the field at fault as a JSON
+/// pointer (`/email`), found with `serde_path_to_error`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                Code::UnsupportedMediaType,
+                "Send the body with `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|r| match r {
+            BytesRejection::FailedToBufferBody(_) => {
+                ApiError::new(Code::PayloadTooLarge, "The request body is larger than allowed.")
+            }
+            other => ApiError::new(Code::InvalidBody, other.body_text()),
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Parses JSON bytes into `T`, naming the field at fault on failure.
+///
+/// # Errors
+/// `invalid_body` with the JSON pointer of the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let pointer = json_pointer(e.path());
+        let inner = e.into_inner();
+        let detail = if inner.is_syntax() || inner.is_eof() {
+            format!("The body is not valid JSON: {inner}.")
+        } else {
+            format!("The body does not have the expected shape: {inner}.")
+        };
+        let err = ApiError::new(Code::InvalidBody, detail);
+        if pointer.is_empty() { err } else { err.with_field(pointer) }
+    })
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A typed path parameter; a malformed one is `invalid_path`.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|r: PathRejection| ApiError::new(Code::InvalidPath, r.body_text()))
+    }
+}
+
+/// A typed query string; a malformed one is `invalid_query`.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r: QueryRejection| ApiError::new(Code::InvalidQuery, r.body_text()))
+    }
+}
+
+/// The client's IP address, as decided once per request by the server's
+/// middleware (the socket peer, or a trusted proxy's `X-Forwarded-For`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or(ClientIp(IpAddr::from([127, 0, 0, 1]))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        tags: Vec<u8>,
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field_as_a_json_pointer() {
+        let err = parse_json::<Body>(br#"{"email": 5, "tags": []}"#).unwrap_err();
+        assert_eq!(err.problem(None).field.as_deref(), Some("/email"));
+        let err = parse_json::<Body>(br#"{"email": "a", "tags": [1, "x"]}"#).unwrap_err();
+        assert_eq!(err.problem(None).field.as_deref(), Some("/tags/1"));
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_body() {
+        let err = parse_json::<Body>(b"{not json").unwrap_err();
+        assert_eq!(err.code(), Code::InvalidBody);
+    }
+}

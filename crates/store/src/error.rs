@@ -1,0 +1,56 @@
+//! Storage errors. None of them is the client's fault: they answer as
+//! `internal` (cause logged) or `unavailable` when the database cannot be
+//! reached. Constraint violations that are the client's fault are mapped to a
+//! feature error at the call site with [`ResultExt`].
+
+use stackpro_core::{Code, ErrorCode};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database answered with an error or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The blob store failed.
+    #[error("blob store: {0}")]
+    Blob(#[from] object_store::Error),
+    /// Redis failed.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// A stored value could not be decoded.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> Code {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed) => {
+                Code::Unavailable
+            }
+            StoreError::Redis(e) if e.is_io_error() || e.is_connection_dropped() => Code::Unavailable,
+            _ => Code::Internal,
+        }
+    }
+}
+
+/// Turns a unique-constraint violation into the caller's own error.
+pub trait ResultExt<T> {
+    /// Maps a unique violation (by kind: SQLite gives no constraint name) to `f()`.
+    ///
+    /// # Errors
+    /// `f()` on a unique violation, the store error otherwise.
+    fn on_unique_violation<E: From<StoreError>>(self, f: impl FnOnce() -> E) -> Result<T, E>;
+}
+
+impl<T> ResultExt<T> for Result<T, sqlx::Error> {
+    fn on_unique_violation<E: From<StoreError>>(self, f: impl FnOnce() -> E) -> Result<T, E> {
+        self.map_err(|e| match e.as_database_error() {
+            Some(db) if db.is_unique_violation() => f(),
+            _ => E::from(StoreError::Database(e)),
+        })
+    }
+}

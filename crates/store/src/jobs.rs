@@ -1,0 +1,318 @@
+//! The durable job queue: a table in the same database, so a write and the
+//! jobs it causes commit in one transaction.
+//!
+//! A job is claimed by setting a lease (`locked_until`); a worker that dies
+//! loses its lease and the job becomes claimable again. On PostgreSQL the
+//! claim uses `FOR UPDATE SKIP LOCKED`, so replicas racing for jobs never take
+//! the same one; SQLite has a single writer and needs no row locks. Failures
+//! retry with exponential backoff up to `max_attempts`; recurring jobs
+//! (`every`) are rescheduled after each run.
+
+use crate::db::{Conn, Db, Dialect, SystemTx, TenantTx};
+use crate::error::StoreError;
+use crate::{exec, on_db};
+use chrono::{DateTime, Duration, Utc};
+use stackpro_core::ids::TenantId;
+use stackpro_core::Clock;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+stackpro_core::define_id!(
+    /// A job in the queue.
+    JobId
+);
+
+/// A job as stored.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct Job {
+    /// Id.
+    pub id: JobId,
+    /// The tenant the job works for, if any.
+    pub tenant_id: Option<TenantId>,
+    /// Which handler runs it.
+    pub kind: String,
+    /// JSON arguments.
+    pub payload: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// Runs started so far.
+    pub attempts: i32,
+    /// Runs allowed before the job is marked failed.
+    pub max_attempts: i32,
+    /// When it may run next.
+    pub run_at: DateTime<Utc>,
+    /// For recurring jobs, the period in seconds.
+    pub every_secs: Option<i64>,
+    /// At most one job with this key exists.
+    pub unique_key: Option<String>,
+    /// The worker holding the lease.
+    pub locked_by: Option<String>,
+    /// When the lease ends.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A job to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    /// Which handler runs it.
+    pub kind: String,
+    /// JSON arguments.
+    pub payload: serde_json::Value,
+    /// When it may first run.
+    pub run_at: DateTime<Utc>,
+    /// Runs allowed before it is marked failed.
+    pub max_attempts: i32,
+    /// Recurrence period.
+    pub every: Option<Duration>,
+    /// Enqueueing a second job with the same key does nothing.
+    pub unique_key: Option<String>,
+}
+
+impl NewJob {
+    /// A job of `kind` to run at `now`, retried up to 5 times.
+    pub fn new(kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> NewJob {
+        NewJob { kind: kind.to_owned(), payload, run_at: now, max_attempts: 5, every: None, unique_key: None }
+    }
+}
+
+/// A transaction jobs can be enqueued in.
+pub trait JobTx {
+    /// The connection.
+    fn conn(&mut self) -> Conn<'_>;
+    /// The tenant the job belongs to.
+    fn job_tenant(&self) -> Option<TenantId>;
+    /// The dialect.
+    fn dialect(&self) -> Dialect;
+}
+impl JobTx for TenantTx {
+    fn conn(&mut self) -> Conn<'_> {
+        TenantTx::conn(self)
+    }
+    fn job_tenant(&self) -> Option<TenantId> {
+        Some(self.tenant_id())
+    }
+    fn dialect(&self) -> Dialect {
+        TenantTx::dialect(self)
+    }
+}
+impl JobTx for SystemTx {
+    fn conn(&mut self) -> Conn<'_> {
+        SystemTx::conn(self)
+    }
+    fn job_tenant(&self) -> Option<TenantId> {
+        None
+    }
+    fn dialect(&self) -> Dialect {
+        SystemTx::dialect(self)
+    }
+}
+
+const INSERT: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, \
+     every_secs, unique_key, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $9, $9) \
+     ON CONFLICT (unique_key) DO NOTHING";
+
+/// Enqueues a job in the caller's transaction; returns `None` when a job with
+/// the same unique key already exists.
+///
+/// # Errors
+/// The database's error.
+pub async fn enqueue(tx: &mut impl JobTx, job: NewJob, now: DateTime<Utc>) -> Result<Option<JobId>, StoreError> {
+    let id = JobId::new();
+    let tenant = tx.job_tenant();
+    let payload = job.payload.to_string();
+    let every = job.every.map(|d| d.num_seconds());
+    let n = exec!(
+        tx,
+        sqlx::query(INSERT)
+            .bind(id)
+            .bind(tenant)
+            .bind(&job.kind)
+            .bind(&payload)
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(every)
+            .bind(&job.unique_key)
+            .bind(now)
+    )?;
+    Ok((n == 1).then_some(id))
+}
+
+const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
+     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until < $3) ORDER BY run_at LIMIT 1) RETURNING *";
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
+     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until < $3) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *";
+
+/// Claims the next due job (or one whose lease ran out) for `worker`.
+///
+/// # Errors
+/// The database's error.
+pub async fn claim(db: &Db, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<Option<Job>, StoreError> {
+    let mut tx = db.system_tx().await?;
+    // SQLite has one writer and needs no row locks; Postgres replicas race for rows.
+    let sql = if tx.dialect() == Dialect::Postgres { CLAIM_POSTGRES } else { CLAIM_SQLITE };
+    let job: Option<Job> = on_db!(tx, |c| sqlx::query_as(sql)
+        .bind(worker)
+        .bind(now + lease)
+        .bind(now)
+        .fetch_optional(c)
+        .await)?;
+    tx.commit().await?;
+    Ok(job)
+}
+
+const SUCCEED: &str = "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, \
+     last_error = NULL, updated_at = $2 WHERE id = $1 AND locked_by = $3";
+const RESCHEDULE: &str = "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $2, locked_by = NULL, \
+     locked_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $4";
+const RETRY: &str = "UPDATE jobs SET status = $2, run_at = $3, locked_by = NULL, locked_until = NULL, \
+     last_error = $4, updated_at = $5 WHERE id = $1 AND locked_by = $6";
+
+/// The wait before retry number `attempts` (1-based): 2^(attempts-1) seconds,
+/// at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 13) - 1;
+    Duration::seconds((1i64 << exp).min(3600))
+}
+
+/// Records the end of a run: success, reschedule of a recurring job, retry
+/// with backoff, or failure after the last attempt.
+///
+/// # Errors
+/// The database's error.
+pub async fn finish(db: &Db, job: &Job, outcome: Result<(), String>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let worker = job.locked_by.clone().unwrap_or_default();
+    let mut tx = db.system_tx().await?;
+    match (outcome, job.every_secs) {
+        (Ok(()), None) => {
+            exec!(tx, sqlx::query(SUCCEED).bind(job.id).bind(now).bind(&worker))?;
+        }
+        (Ok(()), Some(every)) => {
+            let next = now + Duration::seconds(every);
+            exec!(tx, sqlx::query(RESCHEDULE).bind(job.id).bind(next).bind(now).bind(&worker))?;
+        }
+        (Err(e), _) => {
+            let (status, run_at) = if job.attempts >= job.max_attempts {
+                match job.every_secs {
+                    // A recurring job never dies: it waits for its next period.
+                    Some(every) => ("queued", now + Duration::seconds(every)),
+                    None => ("failed", now),
+                }
+            } else {
+                ("queued", now + backoff(job.attempts))
+            };
+            exec!(tx, sqlx::query(RETRY).bind(job.id).bind(status).bind(run_at).bind(&e).bind(now).bind(&worker))?;
+        }
+    }
+    tx.commit().await
+}
+
+const LIST: &str = "SELECT * FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY run_at DESC LIMIT $2";
+
+/// The most recent jobs, optionally of one status, for operators.
+///
+/// # Errors
+/// The database's error.
+pub async fn list(db: &Db, status: Option<&str>, limit: i64) -> Result<Vec<Job>, StoreError> {
+    let mut tx = db.system_read().await?;
+    let jobs = on_db!(tx, |c| sqlx::query_as(LIST).bind(status).bind(limit).fetch_all(c).await)?;
+    tx.commit().await?;
+    Ok(jobs)
+}
+
+/// Runs one kind of job.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    /// Does the work; an error is recorded and retried with backoff.
+    async fn run(&self, job: &Job) -> Result<(), String>;
+}
+
+/// Claims due jobs and runs them with their handlers until shut down.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    clock: Clock,
+    name: String,
+    handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
+    lease: Duration,
+}
+
+impl Worker {
+    /// A worker with no handlers yet.
+    pub fn new(db: Db, clock: Clock) -> Worker {
+        Worker {
+            db,
+            clock,
+            name: format!("worker-{}", Uuid::now_v7()),
+            handlers: Arc::new(HashMap::new()),
+            lease: Duration::minutes(5),
+        }
+    }
+
+    /// Registers the handler of a kind.
+    pub fn handle(mut self, kind: &str, handler: impl JobHandler) -> Worker {
+        Arc::make_mut(&mut self.handlers).insert(kind.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// Runs every due job now, one after another; returns how many ran.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while let Some(job) = claim(&self.db, &self.name, self.clock.now(), self.lease).await? {
+            let outcome = match self.handlers.get(&job.kind) {
+                Some(h) => h.run(&job).await,
+                None => Err(format!("no handler for job kind {:?}", job.kind)),
+            };
+            if let Err(e) = &outcome {
+                tracing::warn!(job.id = %job.id, job.kind = %job.kind, job.attempts = job.attempts, error = %e, "job failed");
+            }
+            finish(&self.db, &job, outcome, self.clock.now()).await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Polls for due jobs every `every` until `shutdown` resolves.
+    pub async fn run(self, every: std::time::Duration, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(e) = self.drain().await {
+                tracing::error!(error.cause_chain = ?e, "job worker could not reach the database");
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("name", &self.name).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_at_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(1));
+        assert_eq!(backoff(2), Duration::seconds(2));
+        assert_eq!(backoff(5), Duration::seconds(16));
+        assert_eq!(backoff(40), Duration::seconds(3600));
+    }
+}

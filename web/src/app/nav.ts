@@ -1,0 +1,24 @@
+import type { IconName } from '@/components/ui/Icon'
+
+export interface NavItem {
+  to: string
+  label: string
+  icon: IconName
+  soon?: boolean
+}
+
+export const PRODUCT_NAV: NavItem[] = [
+  { to: '/', label: 'Overview', icon: 'home' },
+  { to: '/sites', label: 'Sites', icon: 'globe', soon: true },
+  { to: '/assistant', label: 'Assistant', icon: 'sparkles', soon: true },
+  { to: '/inbox', label: 'Inbox', icon: 'inbox', soon: true },
+  { to: '/billing', label: 'Billing', icon: 'card', soon: true },
+  { to: '/domains', label: 'Domains', icon: 'domain', soon: true },
+]
+
+export const SETTINGS_NAV: NavItem[] = [
+  { to: '/team', label: 'Team', icon: 'users' },
+  { to: '/api-keys', label: 'API keys', icon: 'key' },
+  { to: '/audit', label: 'Audit log', icon: 'list' },
+  { to: '/account', label: 'Account', icon: 'user' },
+]

@@ -1,0 +1,61 @@
+import type { IconName } from '@/components/ui/Icon'
+
+export interface Upcoming {
+  title: string
+  icon: IconName
+  summary: string
+  points: string[]
+}
+
+export const UPCOMING: Record<string, Upcoming> = {
+  sites: {
+    title: 'Sites',
+    icon: 'globe',
+    summary: 'Build your business website with a visual editor and publish it in a click.',
+    points: [
+      'Drag-and-drop pages from ready-made blocks, no code needed',
+      'Contact and booking forms that land straight in your Inbox',
+      'Fast hosting on your own domain with HTTPS included',
+    ],
+  },
+  assistant: {
+    title: 'Assistant',
+    icon: 'sparkles',
+    summary: 'An AI assistant that knows your business and answers customers around the clock.',
+    points: [
+      'Learns from your site, documents and past conversations',
+      'Answers on your website chat and hands off to a person when needed',
+      'Runs on your own server, so your data stays yours',
+    ],
+  },
+  inbox: {
+    title: 'Inbox',
+    icon: 'inbox',
+    summary: 'Every customer conversation in one shared, realtime inbox.',
+    points: [
+      'Email, website chat and form submissions side by side',
+      'See new messages and replies from teammates instantly',
+      'Assign conversations and keep internal notes',
+    ],
+  },
+  billing: {
+    title: 'Billing',
+    icon: 'card',
+    summary: 'Send invoices, take card payments and run subscriptions.',
+    points: [
+      'Payments through Stripe, paid straight to your account',
+      'Recurring plans with automatic receipts and reminders',
+      'A clear view of what has been paid and what is due',
+    ],
+  },
+  domains: {
+    title: 'Domains',
+    icon: 'domain',
+    summary: 'Connect your own domain names to your site and email.',
+    points: [
+      'Step-by-step DNS setup with live checks',
+      'Free HTTPS certificates, issued and renewed automatically',
+      'Use several domains for one workspace',
+    ],
+  },
+}

@@ -1,0 +1,63 @@
+import { createBrowserRouter } from 'react-router'
+import { AcceptInvitePage } from '@/features/auth/components/AcceptInvitePage'
+import { AccountPage } from '@/features/auth/components/AccountPage'
+import { ForgotPasswordPage } from '@/features/auth/components/ForgotPasswordPage'
+import { LoginPage } from '@/features/auth/components/LoginPage'
+import { ResetPasswordPage } from '@/features/auth/components/ResetPasswordPage'
+import { SignupPage } from '@/features/auth/components/SignupPage'
+import { ApiKeysPage } from '@/features/api-keys/components/ApiKeysPage'
+import { AuditLogPage } from '@/features/audit/components/AuditLogPage'
+import { OverviewPage } from '@/features/dashboard/components/OverviewPage'
+import { TeamPage } from '@/features/members/components/TeamPage'
+import { AppShell } from './layout/AppShell'
+import { AuthLayout } from './layout/AuthLayout'
+import { RequireAuth } from './layout/RequireAuth'
+import { RouteError } from './layout/RouteError'
+import { ComingSoonPage } from './pages/ComingSoonPage'
+import { UPCOMING } from './pages/comingSoon'
+import { NotFoundPage } from './pages/NotFoundPage'
+
+const soon = Object.entries(UPCOMING).map(([path, area]) => ({
+  path,
+  element: <ComingSoonPage area={area} />,
+}))
+
+/** Everything lives under /app; the server answers any /app/* path with index.html. */
+export const router = createBrowserRouter(
+  [
+    {
+      errorElement: <RouteError />,
+      children: [
+        {
+          element: <AuthLayout />,
+          children: [
+            { path: 'login', element: <LoginPage /> },
+            { path: 'signup', element: <SignupPage /> },
+            { path: 'forgot-password', element: <ForgotPasswordPage /> },
+            { path: 'reset-password', element: <ResetPasswordPage /> },
+            { path: 'accept-invite', element: <AcceptInvitePage /> },
+          ],
+        },
+        {
+          element: <RequireAuth />,
+          children: [
+            {
+              element: <AppShell />,
+              errorElement: <RouteError />,
+              children: [
+                { index: true, element: <OverviewPage /> },
+                { path: 'team', element: <TeamPage /> },
+                { path: 'api-keys', element: <ApiKeysPage /> },
+                { path: 'audit', element: <AuditLogPage /> },
+                { path: 'account', element: <AccountPage /> },
+                ...soon,
+                { path: '*', element: <NotFoundPage /> },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+  { basename: '/app' },
+)

@@ -1,0 +1,67 @@
+import { useState } from 'react'
+import { Card } from '@/components/ui/Card'
+import { EmptyState } from '@/components/ui/EmptyState'
+import { FormError } from '@/components/ui/FormError'
+import { SkeletonRows } from '@/components/ui/Skeleton'
+import { Table } from '@/components/ui/Table'
+import type { Member } from '@/lib/api/types'
+import { useMembers } from '../api/members'
+import { MemberRow } from './MemberRow'
+import { RemoveMemberDialog } from './RemoveMemberDialog'
+
+interface MembersCardProps {
+  selfEmail: string | undefined
+  canManage: boolean
+}
+
+export function MembersCard({ selfEmail, canManage }: MembersCardProps) {
+  const members = useMembers()
+  const [removing, setRemoving] = useState<Member | null>(null)
+  const list = members.data ?? []
+  const invited = list.filter((m) => m.status === 'invited').length
+
+  const description = members.data
+    ? `${list.length - invited} active${invited ? `, ${invited} invited` : ''}`
+    : 'Everyone with access to this workspace.'
+
+  return (
+    <Card title="Members" description={description} flush>
+      {members.isPending ? <SkeletonRows rows={3} label="Loading members" /> : null}
+      {members.error ? (
+        <div className="card-pad">
+          <FormError error={members.error} />
+        </div>
+      ) : null}
+      {members.data && list.length === 0 ? (
+        <EmptyState icon="users" title="No members yet" description="Invite your first teammate below." />
+      ) : null}
+      {list.length > 0 ? (
+        <Table
+          caption="Workspace members"
+          head={
+            <>
+              <th scope="col">Member</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last sign-in</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </>
+          }
+        >
+          {list.map((m) => (
+            <MemberRow
+              key={m.id}
+              member={m}
+              isSelf={m.email === selfEmail}
+              canManage={canManage}
+              onRemove={setRemoving}
+            />
+          ))}
+        </Table>
+      ) : null}
+      <RemoveMemberDialog member={removing} onClose={() => setRemoving(null)} />
+    </Card>
+  )
+}
