@@ -39,12 +39,15 @@ where
                 "Send the body with `Content-Type: application/json`.",
             ));
         }
-        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|r| match r {
-            BytesRejection::FailedToBufferBody(_) => {
-                ApiError::new(Code::PayloadTooLarge, "The request body is larger than allowed.")
-            }
-            other => ApiError::new(Code::InvalidBody, other.body_text()),
-        })?;
+        let bytes = bytes::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| match r {
+                BytesRejection::FailedToBufferBody(_) => ApiError::new(
+                    Code::PayloadTooLarge,
+                    "The request body is larger than allowed.",
+                ),
+                other => ApiError::new(Code::InvalidBody, other.body_text()),
+            })?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -64,7 +67,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("The body does not have the expected shape: {inner}.")
         };
         let err = ApiError::new(Code::InvalidBody, detail);
-        if pointer.is_empty() { err } else { err.with_field(pointer) }
+        if pointer.is_empty() {
+            err
+        } else {
+            err.with_field(pointer)
+        }
     })
 }
 
@@ -74,7 +81,9 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     for seg in path.iter() {
         match seg {
             Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } => out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Map { key } => {
+                out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+            }
             Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
             Segment::Unknown => {}
         }

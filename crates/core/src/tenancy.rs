@@ -111,7 +111,10 @@ impl TenantCtx {
     /// `forbidden` for a read-only key or a lower role.
     pub fn require_write(&self, min: Role) -> Result<(), ApiError> {
         if self.read_only {
-            return Err(ApiError::new(Code::Forbidden, "This API key may only read."));
+            return Err(ApiError::new(
+                Code::Forbidden,
+                "This API key may only read.",
+            ));
         }
         self.require(min)
     }
@@ -181,6 +184,9 @@ mod tests {
             read_only: true,
         };
         assert!(ctx.require(Role::Admin).is_ok());
-        assert_eq!(ctx.require_write(Role::Member).unwrap_err().code(), Code::Forbidden);
+        assert_eq!(
+            ctx.require_write(Role::Member).unwrap_err().code(),
+            Code::Forbidden
+        );
     }
 }

@@ -1,1 +1,16 @@
-//! placeholder
+//! Server: the `stackpro` binary. It composes every crate's router into one
+//! axum application behind one middleware stack (request ids, tracing, problem
+//! rendering, security headers, CORS, body limits, metrics), serves the web UI
+//! at `/app`, runs the job worker, and offers the operator's commands (`serve`,
+//! `migrate`, `tenant`, `audit verify`, `keys rotate-master`).
+//!
+//! Start with [`app::App::build`]: it turns a `Config` into a running
+//! application, in exactly the same way for `stackpro serve` and for the tests.
+
+pub mod app;
+pub mod cli;
+pub mod http;
+pub mod metrics;
+pub mod web;
+
+pub use app::App;

@@ -45,7 +45,9 @@ impl Counters {
     /// # Errors
     /// When Redis cannot be reached.
     pub async fn redis(client: redis::Client) -> Result<Counters, StoreError> {
-        Ok(Counters::Redis(redis::aio::ConnectionManager::new(client).await?))
+        Ok(Counters::Redis(
+            redis::aio::ConnectionManager::new(client).await?,
+        ))
     }
 
     /// Adds `by` to `key` in a window of `window`, starting the window if the
@@ -66,7 +68,10 @@ impl Counters {
                     *entry = (0, now + window);
                 }
                 entry.0 += by;
-                Ok(Count { value: entry.0, resets_in: entry.1.saturating_duration_since(now) })
+                Ok(Count {
+                    value: entry.0,
+                    resets_in: entry.1.saturating_duration_since(now),
+                })
             }
             Counters::Redis(conn) => {
                 let mut conn = conn.clone();
@@ -75,12 +80,21 @@ impl Counters {
                 // first increment and is not extended by later ones.
                 let (value, _, pttl): (i64, i64, i64) = redis::pipe()
                     .atomic()
-                    .cmd("INCRBY").arg(key).arg(by)
-                    .cmd("PEXPIRE").arg(key).arg(ms).arg("NX")
-                    .cmd("PTTL").arg(key)
+                    .cmd("INCRBY")
+                    .arg(key)
+                    .arg(by)
+                    .cmd("PEXPIRE")
+                    .arg(key)
+                    .arg(ms)
+                    .arg("NX")
+                    .cmd("PTTL")
+                    .arg(key)
                     .query_async(&mut conn)
                     .await?;
-                Ok(Count { value, resets_in: Duration::from_millis(pttl.max(0) as u64) })
+                Ok(Count {
+                    value,
+                    resets_in: Duration::from_millis(pttl.max(0) as u64),
+                })
             }
         }
     }
@@ -97,7 +111,10 @@ impl Counters {
             }
             Counters::Redis(conn) => {
                 let mut conn = conn.clone();
-                redis::cmd("DEL").arg(key).query_async::<i64>(&mut conn).await?;
+                redis::cmd("DEL")
+                    .arg(key)
+                    .query_async::<i64>(&mut conn)
+                    .await?;
                 Ok(())
             }
         }

@@ -175,7 +175,8 @@ impl Db {
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                 }
                 // Vaultwarden's defaults: WAL for concurrent readers, NORMAL sync
                 // (durable at checkpoints), a busy timeout instead of SQLITE_BUSY.
@@ -244,6 +245,15 @@ impl Db {
         self.begin_tenant(ctx.tenant, false).await
     }
 
+    /// A read-only transaction for a tenant known by id (the authenticator,
+    /// before the request has its context).
+    ///
+    /// # Errors
+    /// When no connection can be had.
+    pub async fn tenant_read_for(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        self.begin_tenant(tenant, false).await
+    }
+
     /// A writing transaction for a tenant known by id, for work that has no
     /// request context yet: sign-up, sign-in after the system lookup, jobs.
     ///
@@ -266,11 +276,13 @@ impl Db {
                 let mut t = p.begin().await?;
                 // The bindable form of SET LOCAL ROLE and SET LOCAL app.tenant_id,
                 // in one round trip; both end with the transaction.
-                sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
-                    .bind(APP_ROLE)
-                    .bind(tenant.to_string())
-                    .execute(&mut *t)
-                    .await?;
+                sqlx::query(
+                    "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+                )
+                .bind(APP_ROLE)
+                .bind(tenant.to_string())
+                .execute(&mut *t)
+                .await?;
                 Tx::Postgres(t)
             }
         };

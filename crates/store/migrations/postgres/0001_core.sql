@@ -100,6 +100,14 @@ CREATE TABLE audit_log (
     PRIMARY KEY (tenant_id, seq)
 );
 
+-- The newest entry of each tenant's chain: removing entries from the end of
+-- the log is detected against it, and appends serialise on its row.
+CREATE TABLE audit_heads (
+    tenant_id  uuid PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    seq        bigint NOT NULL,
+    hash       text NOT NULL
+);
+
 CREATE TABLE jobs (
     id            uuid PRIMARY KEY,
     tenant_id     uuid REFERENCES tenants (id) ON DELETE CASCADE,
@@ -126,7 +134,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['tenant_keys', 'users', 'refresh_tokens', 'user_tokens', 'api_keys', 'audit_log', 'jobs']
+    FOREACH t IN ARRAY ARRAY['tenant_keys', 'users', 'refresh_tokens', 'user_tokens', 'api_keys', 'audit_log', 'audit_heads', 'jobs']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
@@ -140,4 +148,4 @@ CREATE POLICY tenant_isolation ON tenants
     USING (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
 GRANT USAGE ON SCHEMA public TO stackpro_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_keys, users, refresh_tokens, user_tokens, api_keys, audit_log, jobs TO stackpro_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_keys, users, refresh_tokens, user_tokens, api_keys, audit_log, audit_heads, jobs TO stackpro_app;

@@ -94,6 +94,14 @@ CREATE TABLE audit_log (
     PRIMARY KEY (tenant_id, seq)
 );
 
+-- The newest entry of each tenant's chain: removing entries from the end of
+-- the log is detected against it, and appends serialise on its row.
+CREATE TABLE audit_heads (
+    tenant_id  BLOB PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    hash       TEXT NOT NULL
+);
+
 CREATE TABLE jobs (
     id            BLOB PRIMARY KEY,
     tenant_id     BLOB REFERENCES tenants (id) ON DELETE CASCADE,

@@ -1,0 +1,90 @@
+//! Resolves a request's credentials to a [`TenantCtx`]: an access token
+//! (`Authorization: Bearer <jwt>`) or an API key (`Authorization: Bearer sp_…`
+//! or `X-Api-Key: sp_…`). The member's role is read from the database on every
+//! request, so a removed member or a revoked key loses access at once, not when
+//! a token expires.
+
+use crate::crypto::token_hash;
+use crate::error::Error;
+use crate::model::Scopes;
+use crate::service::Security;
+use crate::store;
+use axum::http::{header, request::Parts};
+use stackpro_core::{ApiError, Authenticator, Principal, TenantCtx};
+
+/// The prefix of every API key secret.
+pub const API_KEY_PREFIX: &str = "sp_";
+
+#[async_trait::async_trait]
+impl Authenticator for Security {
+    async fn authenticate(&self, parts: &Parts) -> Result<TenantCtx, ApiError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim);
+        let api_key = parts
+            .headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        let ctx = match (bearer, api_key) {
+            (Some(k), _) | (None, Some(k)) if k.starts_with(API_KEY_PREFIX) => {
+                self.by_api_key(k).await
+            }
+            (Some(token), _) => self.by_access_token(token).await,
+            (None, Some(_)) => Err(Error::Unauthorized("The API key is not valid.")),
+            (None, None) => Err(Error::Unauthorized(
+                "Sign in, or send an access token or API key.",
+            )),
+        };
+        Ok(ctx?)
+    }
+}
+
+impl Security {
+    async fn by_access_token(&self, token: &str) -> Result<TenantCtx, Error> {
+        let claims = self.tokens().verify(token)?;
+        let mut tx = self.db().tenant_read_for(claims.tid).await?;
+        let user = store::user(&mut tx, claims.sub).await?;
+        tx.commit().await?;
+        let user = user.filter(|u| u.is_active()).ok_or(Error::Unauthorized(
+            "The account behind this token no longer exists.",
+        ))?;
+        Ok(TenantCtx {
+            tenant: claims.tid,
+            principal: Principal::User(user.id),
+            role: user.role(),
+            read_only: false,
+        })
+    }
+
+    async fn by_api_key(&self, secret: &str) -> Result<TenantCtx, Error> {
+        let mut sys = self.db().system_read().await?;
+        let key = store::api_key_by_hash(&mut sys, &token_hash(secret)).await?;
+        sys.commit().await?;
+        let key = key
+            .filter(|k| k.revoked_at.is_none())
+            .ok_or(Error::Unauthorized(
+                "The API key is not valid or was revoked.",
+            ))?;
+        let now = self.clock_now();
+        if key
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+        {
+            self.touch_api_key(key.tenant_id, key.id).await?;
+        }
+        let (role, read_only) = Scopes::from_stored(&key.scopes).role();
+        Ok(TenantCtx {
+            tenant: key.tenant_id,
+            principal: Principal::ApiKey(key.id),
+            role,
+            read_only,
+        })
+    }
+}

@@ -1,0 +1,744 @@
+//! SQL for identity, keys and audit, written once for both dialects. Every
+//! function on tenant data takes `&mut TenantTx` and binds its tenant; the few
+//! lookups that must cross tenants (by email or token hash, before the tenant
+//! is known) take `&mut SystemTx`.
+
+use crate::audit::AuditRow;
+use crate::error::Error;
+use crate::model::{ApiKeyRow, Tenant, UserRow};
+use chrono::{DateTime, Duration, Utc};
+use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
+use stackpro_core::Role;
+use stackpro_store::{exec, on_db, Dialect, ResultExt, SystemTx, TenantTx};
+use uuid::Uuid;
+
+// ---- tenants --------------------------------------------------------------
+
+/// Inserts the tenant of the transaction; `false` when the slug is taken.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_tenant(
+    tx: &mut TenantTx,
+    name: &str,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, $2, $3, $4)";
+    let id = tx.tenant_id();
+    match exec!(
+        tx,
+        sqlx::query(SQL).bind(id).bind(name).bind(slug).bind(now)
+    ) {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The tenant of the transaction.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenant(tx: &mut TenantTx) -> Result<Option<Tenant>, Error> {
+    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
+    let id = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Every tenant, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn list_tenants(tx: &mut SystemTx) -> Result<Vec<Tenant>, Error> {
+    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants ORDER BY created_at";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}
+
+/// A tenant by id or slug, across tenants.
+///
+/// # Errors
+/// The database's error.
+pub async fn find_tenant(tx: &mut SystemTx, id_or_slug: &str) -> Result<Option<Tenant>, Error> {
+    const BY_SLUG: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
+    const BY_ID: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
+    Ok(match id_or_slug.parse::<TenantId>() {
+        Ok(id) => on_db!(tx, |c| sqlx::query_as(BY_ID)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?,
+        Err(_) => on_db!(tx, |c| sqlx::query_as(BY_SLUG)
+            .bind(id_or_slug)
+            .fetch_optional(c)
+            .await)?,
+    })
+}
+
+/// Deletes a tenant; every row of it goes with it by cascade, its wrapped
+/// data key included.
+///
+/// # Errors
+/// The database's error.
+pub async fn delete_tenant(tx: &mut SystemTx, id: TenantId) -> Result<bool, Error> {
+    const SQL: &str = "DELETE FROM tenants WHERE id = $1";
+    Ok(exec!(tx, sqlx::query(SQL).bind(id))? == 1)
+}
+
+// ---- tenant data keys -----------------------------------------------------
+
+/// Stores the tenant's wrapped data key.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_tenant_key(
+    tx: &mut TenantTx,
+    wrapped: &[u8],
+    kek_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO tenant_keys (tenant_id, wrapped_key, kek_id, created_at) VALUES ($1, $2, $3, $4)";
+    let id = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(wrapped)
+            .bind(kek_id)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// The tenant's wrapped data key and the id of the KEK that wrapped it.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenant_key(tx: &mut TenantTx) -> Result<Option<(Vec<u8>, String)>, Error> {
+    const SQL: &str = "SELECT wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1";
+    let id = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Every wrapped data key, for KEK rotation.
+///
+/// # Errors
+/// The database's error.
+pub async fn all_tenant_keys(tx: &mut SystemTx) -> Result<Vec<(TenantId, Vec<u8>, String)>, Error> {
+    const SQL: &str = "SELECT tenant_id, wrapped_key, kek_id FROM tenant_keys ORDER BY tenant_id";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}
+
+/// Replaces a wrapped data key after KEK rotation.
+///
+/// # Errors
+/// The database's error.
+pub async fn rewrap_tenant_key(
+    tx: &mut SystemTx,
+    tenant: TenantId,
+    wrapped: &[u8],
+    kek_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "UPDATE tenant_keys SET wrapped_key = $2, kek_id = $3, rewrapped_at = $4 WHERE tenant_id = $1";
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(wrapped)
+            .bind(kek_id)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+// ---- users ----------------------------------------------------------------
+
+const USER_COLS: &str =
+    "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at";
+
+/// Inserts a member.
+///
+/// # Errors
+/// `email_taken` when the email is already a member.
+pub async fn insert_user(tx: &mut TenantTx, u: &UserRow) -> Result<(), Error> {
+    const SQL: &str =
+        "INSERT INTO users (tenant_id, id, email, name, password_hash, role, status, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(u.id)
+            .bind(&u.email)
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(&u.role)
+            .bind(&u.status)
+            .bind(u.created_at)
+    )
+    .on_unique_violation(|| Error::EmailTaken(u.email.clone()))?;
+    Ok(())
+}
+
+/// A member by id.
+///
+/// # Errors
+/// The database's error.
+pub async fn user(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, Error> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// A member by email.
+///
+/// # Errors
+/// The database's error.
+pub async fn user_by_email(tx: &mut TenantTx, email: &str) -> Result<Option<UserRow>, Error> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND email = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(email)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Every member, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY created_at, id");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// The active accounts with this email in every tenant (at most 10), with their
+/// tenant, for sign-in before the tenant is known. `slug` narrows to one.
+///
+/// # Errors
+/// The database's error.
+pub async fn sign_in_candidates(
+    tx: &mut SystemTx,
+    email: &str,
+    slug: Option<&str>,
+) -> Result<Vec<UserRow>, Error> {
+    const SQL: &str = "SELECT u.tenant_id, u.id, u.email, u.name, u.password_hash, u.role, u.status, u.created_at, \
+                       u.last_login_at FROM users u JOIN tenants t ON t.id = u.tenant_id \
+                       WHERE u.email = $1 AND u.status = 'active' AND ($2 IS NULL OR t.slug = $2) \
+                       ORDER BY u.created_at LIMIT 10";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(email)
+        .bind(slug)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Sets a member's role.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_role(tx: &mut TenantTx, id: UserId, role: Role) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE users SET role = $3 WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    Ok(exec!(
+        tx,
+        sqlx::query(SQL).bind(tenant).bind(id).bind(role.as_str())
+    )? == 1)
+}
+
+/// Sets a member's password hash and, when accepting an invitation, makes
+/// them active with a name.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_password(
+    tx: &mut TenantTx,
+    id: UserId,
+    hash: &str,
+    name: Option<&str>,
+) -> Result<(), Error> {
+    const SQL: &str =
+        "UPDATE users SET password_hash = $3, status = 'active', name = COALESCE($4, name) \
+                       WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL).bind(tenant).bind(id).bind(hash).bind(name)
+    )?;
+    Ok(())
+}
+
+/// Records a successful sign-in.
+///
+/// # Errors
+/// The database's error.
+pub async fn touch_login(tx: &mut TenantTx, id: UserId, now: DateTime<Utc>) -> Result<(), Error> {
+    const SQL: &str = "UPDATE users SET last_login_at = $3 WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))?;
+    Ok(())
+}
+
+/// Removes a member; their sessions and tokens go by cascade.
+///
+/// # Errors
+/// The database's error.
+pub async fn delete_user(tx: &mut TenantTx, id: UserId) -> Result<bool, Error> {
+    const SQL: &str = "DELETE FROM users WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id))? == 1)
+}
+
+/// How many active owners the tenant has.
+///
+/// # Errors
+/// The database's error.
+pub async fn count_owners(tx: &mut TenantTx) -> Result<i64, Error> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(tenant)
+        .fetch_one(c)
+        .await)?)
+}
+
+// ---- refresh tokens -------------------------------------------------------
+
+/// A refresh token as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RefreshRow {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Id.
+    pub id: Uuid,
+    /// All tokens rotated from one sign-in share a family.
+    pub family_id: Uuid,
+    /// Owner.
+    pub user_id: UserId,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Set when it was exchanged for a new one.
+    pub rotated_at: Option<DateTime<Utc>>,
+    /// Set at sign-out or on reuse.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a refresh token's hash.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_refresh(
+    tx: &mut TenantTx,
+    family: Uuid,
+    user: UserId,
+    hash: &[u8],
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, created_at, expires_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(Uuid::now_v7())
+            .bind(family)
+            .bind(user)
+            .bind(hash)
+            .bind(now)
+            .bind(now + ttl)
+    )?;
+    Ok(())
+}
+
+/// A refresh token by hash, across tenants.
+///
+/// # Errors
+/// The database's error.
+pub async fn refresh_by_hash(tx: &mut SystemTx, hash: &[u8]) -> Result<Option<RefreshRow>, Error> {
+    const SQL: &str =
+        "SELECT tenant_id, id, family_id, user_id, expires_at, rotated_at, revoked_at \
+                       FROM refresh_tokens WHERE token_hash = $1";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(hash)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Marks a token used; `false` when another request used or revoked it first.
+///
+/// # Errors
+/// The database's error.
+pub async fn rotate_refresh(
+    tx: &mut TenantTx,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE refresh_tokens SET rotated_at = $3 \
+                       WHERE tenant_id = $1 AND id = $2 AND rotated_at IS NULL AND revoked_at IS NULL";
+    let tenant = tx.tenant_id();
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))? == 1)
+}
+
+/// Revokes every token of a family.
+///
+/// # Errors
+/// The database's error.
+pub async fn revoke_family(
+    tx: &mut TenantTx,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $3 \
+                       WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL";
+    let tenant = tx.tenant_id();
+    Ok(exec!(
+        tx,
+        sqlx::query(SQL).bind(tenant).bind(family).bind(now)
+    )?)
+}
+
+/// Revokes every token of a user (after a password change).
+///
+/// # Errors
+/// The database's error.
+pub async fn revoke_user_refresh(
+    tx: &mut TenantTx,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $3 \
+                       WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL";
+    let tenant = tx.tenant_id();
+    Ok(exec!(
+        tx,
+        sqlx::query(SQL).bind(tenant).bind(user).bind(now)
+    )?)
+}
+
+// ---- one-time user tokens (invitations, resets) ----------------------------
+
+/// A one-time token as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserTokenRow {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Id.
+    pub id: Uuid,
+    /// The member it is for.
+    pub user_id: UserId,
+    /// `invite` or `reset`.
+    pub purpose: String,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Set once used.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a one-time token's hash.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_user_token(
+    tx: &mut TenantTx,
+    user: UserId,
+    purpose: &str,
+    hash: &[u8],
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO user_tokens (tenant_id, id, user_id, purpose, token_hash, created_at, expires_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(Uuid::now_v7())
+            .bind(user)
+            .bind(purpose)
+            .bind(hash)
+            .bind(now)
+            .bind(now + ttl)
+    )?;
+    Ok(())
+}
+
+/// A one-time token by hash and purpose, across tenants.
+///
+/// # Errors
+/// The database's error.
+pub async fn user_token_by_hash(
+    tx: &mut SystemTx,
+    hash: &[u8],
+    purpose: &str,
+) -> Result<Option<UserTokenRow>, Error> {
+    const SQL: &str =
+        "SELECT tenant_id, id, user_id, purpose, expires_at, used_at FROM user_tokens \
+                       WHERE token_hash = $1 AND purpose = $2";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(hash)
+        .bind(purpose)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Uses a one-time token; `false` when it was used already.
+///
+/// # Errors
+/// The database's error.
+pub async fn use_user_token(
+    tx: &mut TenantTx,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str =
+        "UPDATE user_tokens SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL";
+    let tenant = tx.tenant_id();
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))? == 1)
+}
+
+// ---- API keys -------------------------------------------------------------
+
+const KEY_COLS: &str =
+    "tenant_id, id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
+
+/// Stores an API key (its secret as a hash).
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_api_key(tx: &mut TenantTx, k: &ApiKeyRow, hash: &[u8]) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, scopes, created_by, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(k.id)
+            .bind(&k.name)
+            .bind(&k.prefix)
+            .bind(hash)
+            .bind(&k.scopes)
+            .bind(k.created_by)
+            .bind(k.created_at)
+    )?;
+    Ok(())
+}
+
+/// Every API key of the tenant, newest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn api_keys(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, Error> {
+    let sql = format!(
+        "SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// One API key.
+///
+/// # Errors
+/// The database's error.
+pub async fn api_key(tx: &mut TenantTx, id: ApiKeyId) -> Result<Option<ApiKeyRow>, Error> {
+    let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 AND id = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Revokes an API key; `false` when it does not exist or was revoked already.
+///
+/// # Errors
+/// The database's error.
+pub async fn revoke_api_key(
+    tx: &mut TenantTx,
+    id: ApiKeyId,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
+    let tenant = tx.tenant_id();
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))? == 1)
+}
+
+/// An API key by secret hash, across tenants.
+///
+/// # Errors
+/// The database's error.
+pub async fn api_key_by_hash(tx: &mut SystemTx, hash: &[u8]) -> Result<Option<ApiKeyRow>, Error> {
+    let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE secret_hash = $1");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(hash)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Records use of a key, at most once a minute (so reads stay reads).
+///
+/// # Errors
+/// The database's error.
+pub async fn touch_api_key(
+    tx: &mut TenantTx,
+    id: ApiKeyId,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 \
+                       AND (last_used_at IS NULL OR last_used_at < $4)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(id)
+            .bind(now)
+            .bind(now - Duration::minutes(1))
+    )?;
+    Ok(())
+}
+
+// ---- audit ----------------------------------------------------------------
+
+const AUDIT_COLS: &str =
+    "tenant_id, seq, id, at, actor_id, actor_label, action, target, ip, details, prev_hash, hash";
+
+/// The newest `(seq, hash)` of the chain, locking it until the transaction
+/// ends so appends serialise (SQLite's write lock does the same).
+///
+/// # Errors
+/// The database's error.
+pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, String)>, Error> {
+    let sql = if lock && tx.dialect() == Dialect::Postgres {
+        "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE"
+    } else {
+        "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1"
+    };
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(sql)
+        .bind(tenant)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Creates the (empty) head row of a new tenant's chain.
+///
+/// # Errors
+/// The database's error.
+pub async fn init_audit_head(tx: &mut TenantTx) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL).bind(tenant).bind(crate::audit::GENESIS)
+    )?;
+    Ok(())
+}
+
+/// Appends an entry and moves the head to it.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error> {
+    let sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    const HEAD: &str = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(&sql)
+            .bind(tenant)
+            .bind(row.seq)
+            .bind(row.id)
+            .bind(row.at)
+            .bind(row.actor_id)
+            .bind(&row.actor_label)
+            .bind(&row.action)
+            .bind(&row.target)
+            .bind(&row.ip)
+            .bind(&row.details)
+            .bind(&row.prev_hash)
+            .bind(&row.hash)
+    )?;
+    exec!(
+        tx,
+        sqlx::query(HEAD).bind(tenant).bind(row.seq).bind(&row.hash)
+    )?;
+    Ok(())
+}
+
+/// A page of entries, newest first, before `before` (a seq).
+///
+/// # Errors
+/// The database's error.
+pub async fn audit_page(
+    tx: &mut TenantTx,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, Error> {
+    let sql = format!(
+        "SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 AND ($2 IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// One entry by id.
+///
+/// # Errors
+/// The database's error.
+pub async fn audit_entry(tx: &mut TenantTx, id: Uuid) -> Result<Option<AuditRow>, Error> {
+    let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 AND id = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The whole chain in order, for verification.
+///
+/// # Errors
+/// The database's error.
+pub async fn audit_all(tx: &mut TenantTx) -> Result<Vec<AuditRow>, Error> {
+    let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 ORDER BY seq");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(tenant)
+        .fetch_all(c)
+        .await)?)
+}

@@ -1,0 +1,328 @@
+//! Builds the application from its configuration: storage, security, the
+//! router with its middleware, and the job worker.
+
+use crate::http;
+use crate::metrics::Metrics;
+use anyhow::Context;
+use axum::extract::{FromRef, State};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use stackpro_core::config::Config;
+use stackpro_core::tenancy::AuthState;
+use stackpro_core::{ApiError, Clock, Code};
+use stackpro_security::crypto::Keyring;
+use stackpro_security::mail::Mailer;
+use stackpro_security::tokens::AccessTokens;
+use stackpro_security::{Security, Settings};
+use stackpro_store::jobs::Worker;
+use stackpro_store::{BlobStore, Bus, Counters, Db};
+use std::sync::Arc;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Everything a handler may extract with `State`.
+#[derive(Clone)]
+pub struct AppState {
+    /// Identity and security.
+    pub security: Security,
+    /// The authenticator behind the `TenantCtx` extractor.
+    pub auth: AuthState,
+    /// The database.
+    pub db: Db,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// The OpenAPI document, rendered once.
+    pub openapi: Arc<String>,
+}
+
+impl FromRef<AppState> for Security {
+    fn from_ref(s: &AppState) -> Security {
+        s.security.clone()
+    }
+}
+impl FromRef<AppState> for AuthState {
+    fn from_ref(s: &AppState) -> AuthState {
+        s.auth.clone()
+    }
+}
+impl FromRef<AppState> for Metrics {
+    fn from_ref(s: &AppState) -> Metrics {
+        s.metrics.clone()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "StackPro API", description = "The REST API of StackPro, a self-hostable multi-tenant business platform. \
+        Errors are application/problem+json (RFC 9457) with a stable `code`; `GET /api/v1/errors` lists every code."),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in, sessions and passwords"),
+        (name = "members", description = "The people of a workspace and their roles"),
+        (name = "api-keys", description = "Keys for programs"),
+        (name = "audit", description = "The hash-chained audit log"),
+        (name = "system", description = "Health, readiness, metrics and the error list"),
+    )
+)]
+struct ApiDoc;
+
+/// A built application: its router, state and job worker.
+pub struct App {
+    /// The router, with every middleware.
+    pub router: Router,
+    /// Shared state.
+    pub state: AppState,
+    /// The job worker (not yet running).
+    pub worker: Worker,
+    /// Blob storage.
+    pub blobs: BlobStore,
+    /// The bus.
+    pub bus: Bus,
+    /// The configuration it was built from.
+    pub config: Config,
+}
+
+/// The storage and services an application needs, before the router.
+pub struct Parts {
+    /// Database, migrated.
+    pub db: Db,
+    /// Security service.
+    pub security: Security,
+    /// Blob storage.
+    pub blobs: BlobStore,
+    /// Bus.
+    pub bus: Bus,
+    /// Counters.
+    pub counters: Counters,
+}
+
+impl App {
+    /// Opens storage (migrating the database), loads or creates the master
+    /// key, and builds the services. Shared by `serve` and the CLI commands.
+    ///
+    /// # Errors
+    /// When storage cannot be opened or the key cannot be read.
+    pub async fn parts(cfg: &Config, clock: Clock) -> anyhow::Result<Parts> {
+        let db = Db::connect(&cfg.database, cfg.database_max_connections)
+            .await
+            .context("opening the database")?;
+        db.migrate().await.context("migrating the database")?;
+        let (keys, created) =
+            Keyring::load_or_create(&cfg.master_key_file).context("loading the master key")?;
+        if created {
+            tracing::warn!(path = %cfg.master_key_file.display(), "generated a new master key (mode 0600): back it up, \
+                without it no tenant's encrypted data can be read");
+        }
+        let (bus, counters) = match &cfg.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str()).context("STACKPRO_REDIS_URL")?;
+                let bus = Bus::redis(client.clone())
+                    .await
+                    .context("connecting to Redis")?;
+                (
+                    bus,
+                    Counters::redis(client)
+                        .await
+                        .context("connecting to Redis")?,
+                )
+            }
+            None => (Bus::local(), Counters::local()),
+        };
+        let blobs = BlobStore::open(&cfg.blobs).context("opening blob storage")?;
+        let mailer =
+            Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
+        let tokens = AccessTokens::new(keys.clone(), clock.clone(), cfg.access_token_ttl);
+        let settings = Settings {
+            public_url: cfg.public_url.clone(),
+            refresh_ttl: cfg.refresh_token_ttl,
+            rate_per_ip: cfg.auth_rate_per_ip,
+            rate_per_account: cfg.auth_rate_per_account,
+        };
+        let security = Security::new(
+            db.clone(),
+            keys,
+            tokens,
+            counters.clone(),
+            mailer,
+            clock,
+            settings,
+        );
+        Ok(Parts {
+            db,
+            security,
+            blobs,
+            bus,
+            counters,
+        })
+    }
+
+    /// Builds the whole application.
+    ///
+    /// # Errors
+    /// When storage cannot be opened or the key cannot be read.
+    pub async fn build(cfg: Config, clock: Clock) -> anyhow::Result<App> {
+        let parts = Self::parts(&cfg, clock.clone()).await?;
+        let metrics = Metrics::new().context("registering metrics")?;
+        let (api, openapi) = api_router().split_for_parts();
+        let openapi = Arc::new(openapi.to_pretty_json().context("rendering OpenAPI")?);
+        let state = AppState {
+            auth: Arc::new(parts.security.clone()),
+            security: parts.security.clone(),
+            db: parts.db.clone(),
+            metrics: metrics.clone(),
+            openapi,
+        };
+        let worker = Worker::new(parts.db.clone(), clock).handle(
+            stackpro_security::service::EMAIL_JOB,
+            parts.security.email_job(),
+        );
+
+        let system = Router::new()
+            .route("/healthz", get(http::healthz))
+            .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics_text))
+            .route("/api/openapi.json", get(openapi_json))
+            .route("/api/v1/errors", get(errors));
+        let mut router = Router::new()
+            .merge(api)
+            .merge(system)
+            .nest("/api", Router::new().fallback(http::not_found))
+            .merge(crate::web::router(&cfg.web_dir))
+            .fallback(http::not_found)
+            .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
+            .layer(from_fn(http::security_headers))
+            .layer(from_fn_with_state(cfg.trust_proxy, http::client_ip))
+            .layer(from_fn_with_state(metrics, http::observe))
+            .with_state(state.clone());
+        if let Some(cors) = http::cors(&cfg.cors_origins) {
+            router = router.layer(cors);
+        }
+        let router = router.layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(
+                    stackpro_core::error::REQUEST_ID_HEADER.clone(),
+                    http::MakeV7,
+                ))
+                .layer(TraceLayer::new_for_http().make_span_with(http::make_span))
+                .layer(PropagateRequestIdLayer::new(
+                    stackpro_core::error::REQUEST_ID_HEADER.clone(),
+                ))
+                .layer(from_fn(http::problems)),
+        );
+        Ok(App {
+            router,
+            state,
+            worker,
+            blobs: parts.blobs,
+            bus: parts.bus,
+            config: cfg,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, running the job worker
+    /// beside; in-flight requests finish before it returns.
+    ///
+    /// # Errors
+    /// When the listener fails.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut worker_stop = stop_rx.clone();
+        let worker = tokio::spawn(self.worker.clone().run(
+            std::time::Duration::from_millis(500),
+            async move {
+                let _ = worker_stop.wait_for(|s| *s).await;
+            },
+        ));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .context("serving HTTP")?;
+        let _ = worker.await;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Every API route with its OpenAPI annotations.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An access token from sign-in, or an API key (`sp_…`).",
+                ))
+                .build(),
+        ),
+    );
+    OpenApiRouter::with_openapi(doc).merge(stackpro_security::routes::router())
+}
+
+/// The OpenAPI document as JSON, for `stackpro openapi`.
+///
+/// # Errors
+/// Only if serialisation fails.
+pub fn openapi_json_text() -> anyhow::Result<String> {
+    Ok(api_router().split_for_parts().1.to_pretty_json()?)
+}
+
+/// `GET /readyz`: the database answers.
+async fn readyz(State(db): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    db.db.ping().await.map_err(|e| {
+        tracing::warn!(error.cause_chain = ?e, "not ready: database unreachable");
+        ApiError::new(Code::Unavailable, "The database is unreachable.").with_retry_after(5)
+    })?;
+    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
+}
+
+async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        m.render(),
+    )
+}
+
+async fn openapi_json(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        s.openapi.as_str().to_owned(),
+    )
+}
+
+/// `GET /api/v1/errors`: every problem code with its status, so each `type`
+/// URI resolves.
+async fn errors() -> impl IntoResponse {
+    let list: Vec<_> = Code::ALL
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "code": c.as_str(),
+                "status": c.status().as_u16(),
+                "title": c.status().canonical_reason().unwrap_or(""),
+                "summary": c.summary(),
+            })
+        })
+        .collect();
+    axum::Json(serde_json::json!({ "items": list }))
+}

@@ -1,0 +1,347 @@
+//! The operator's commands.
+
+use crate::app::App;
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use stackpro_core::config::{Config, LogFormat};
+use stackpro_core::Clock;
+use stackpro_security::model::{Email, Password, TenantName};
+use stackpro_security::Signup;
+use std::path::PathBuf;
+
+/// StackPro: sites, assistant, collaboration and billing for small businesses.
+#[derive(Parser, Debug)]
+#[command(name = "stackpro", version, about)]
+pub struct Cli {
+    /// A TOML configuration file; `STACKPRO_*` variables override it.
+    #[arg(long, global = true, env = "STACKPRO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (migrating the database first).
+    Serve {
+        /// Seed a demo workspace and print its login (a fresh password each start).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    Tenant {
+        /// What to do with tenants.
+        #[command(subcommand)]
+        action: TenantCmd,
+    },
+    /// Audit log tools.
+    Audit {
+        /// What to do with the audit log.
+        #[command(subcommand)]
+        action: AuditCmd,
+    },
+    /// Key management.
+    Keys {
+        /// What to do with keys.
+        #[command(subcommand)]
+        action: KeysCmd,
+    },
+    /// Show background jobs.
+    Jobs {
+        /// Only jobs in this status: queued, running, succeeded, failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Configuration tools.
+    Config {
+        /// What to do with configuration.
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// `stackpro tenant …`
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Create a tenant and its owner; prints a generated password unless one is given.
+    Create {
+        /// The workspace's name.
+        #[arg(long)]
+        name: String,
+        /// The owner's email.
+        #[arg(long)]
+        email: String,
+        /// The owner's password (read from STACKPRO_OWNER_PASSWORD to keep it out of shell history).
+        #[arg(long, env = "STACKPRO_OWNER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List tenants.
+    List,
+    /// Delete a tenant, its rows, blobs and data key (irreversible).
+    Delete {
+        /// Tenant id or slug.
+        tenant: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `stackpro audit …`
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Verify a tenant's hash chain; exits 1 naming the first bad entry.
+    Verify {
+        /// Tenant id or slug.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// `stackpro keys …`
+#[derive(Subcommand, Debug)]
+pub enum KeysCmd {
+    /// Generate a new master key and re-wrap every tenant data key with it.
+    RotateMaster,
+}
+
+/// `stackpro config …`
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Print every setting with its default and a comment.
+    Example,
+}
+
+/// Sets up logging: `STACKPRO_LOG=json|pretty` picks the format, `RUST_LOG` the filter.
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Pretty => builder.compact().init(),
+    }
+}
+
+/// Runs a command.
+///
+/// # Errors
+/// Whatever the command fails with, for `main` to print.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Config {
+            action: ConfigCmd::Example,
+        } => {
+            print!("{}", stackpro_core::config::example_toml());
+            return Ok(0);
+        }
+        Command::Openapi => {
+            println!("{}", crate::app::openapi_json_text()?);
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let cfg = Config::load(cli.config.as_deref())?;
+    init_tracing(cfg.log);
+    let clock = Clock::system();
+    match cli.command {
+        Command::Serve { demo } => serve(cfg, clock, demo).await,
+        Command::Migrate => {
+            App::parts(&cfg, clock).await?;
+            println!("migrations applied");
+            Ok(0)
+        }
+        Command::Tenant { action } => tenant(cfg, clock, action).await,
+        Command::Audit {
+            action: AuditCmd::Verify { tenant },
+        } => {
+            let parts = App::parts(&cfg, clock).await?;
+            let t = parts.security.find_tenant(&tenant).await?;
+            let v = parts.security.verify_audit_of(t.id).await?;
+            if v.ok {
+                println!(
+                    "audit chain of {} ({}) is intact: {} entries verified",
+                    t.slug, t.id, v.checked
+                );
+                Ok(0)
+            } else {
+                println!(
+                    "audit chain of {} ({}) is BROKEN at entry {}: {}",
+                    t.slug,
+                    t.id,
+                    v.first_bad_seq.unwrap_or(0),
+                    v.reason.unwrap_or_default()
+                );
+                Ok(1)
+            }
+        }
+        Command::Keys {
+            action: KeysCmd::RotateMaster,
+        } => {
+            let parts = App::parts(&cfg, clock).await?;
+            let n = parts.security.rotate_master_key().await?;
+            println!("master key rotated; {n} tenant data keys re-wrapped (restart is not needed: replicas reload the key file)");
+            Ok(0)
+        }
+        Command::Jobs { status, limit } => {
+            let parts = App::parts(&cfg, clock).await?;
+            let jobs = stackpro_store::jobs::list(&parts.db, status.as_deref(), limit).await?;
+            println!(
+                "{:<38} {:<14} {:<10} {:>8} {:<25} last error",
+                "id", "kind", "status", "attempts", "run at"
+            );
+            for j in jobs {
+                println!(
+                    "{:<38} {:<14} {:<10} {:>4}/{:<3} {:<25} {}",
+                    j.id.to_string(),
+                    j.kind,
+                    j.status,
+                    j.attempts,
+                    j.max_attempts,
+                    j.run_at.to_rfc3339(),
+                    j.last_error.unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
+        Command::Config { .. } | Command::Openapi => Ok(0),
+    }
+}
+
+async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let app = App::build(cfg.clone(), clock).await?;
+    let addr = listener.local_addr()?;
+    if demo {
+        let (email, password) = seed_demo(&app).await?;
+        println!();
+        println!("  StackPro is running: http://{addr}/app");
+        println!("  Demo workspace login: {email} / {password}");
+        println!();
+    }
+    tracing::info!(listen = %addr, database = ?app.state.db.dialect(), "serving");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(0)
+}
+
+/// Creates the demo workspace, or gives its owner a fresh password.
+async fn seed_demo(app: &App) -> anyhow::Result<(String, String)> {
+    let email = "demo@example.com";
+    let password = stackpro_security::crypto::random_token("")
+        .chars()
+        .take(16)
+        .collect::<String>();
+    let sec = &app.state.security;
+    match sec.find_tenant("demo-bakery").await {
+        Ok(t) => sec.set_password_by_email(t.id, email, &password).await?,
+        Err(_) => {
+            let s = Signup {
+                email: Email::parse(email)?,
+                password: Password::parse(&password)?,
+                tenant_name: TenantName::parse("Demo Bakery")?,
+            };
+            let (tx, _, _) = sec.create_tenant(&s, None).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok((email.to_owned(), password))
+}
+
+async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<i32> {
+    let parts = App::parts(&cfg, clock).await?;
+    let sec = &parts.security;
+    match action {
+        TenantCmd::Create {
+            name,
+            email,
+            password,
+        } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| {
+                stackpro_security::crypto::random_token("")
+                    .chars()
+                    .take(20)
+                    .collect()
+            });
+            let email = Email::parse(&email)?;
+            let s = Signup {
+                password: Password::parse_new(&password, &email)?,
+                tenant_name: TenantName::parse(&name)?,
+                email,
+            };
+            let (tx, tenant, owner) = sec.create_tenant(&s, None).await?;
+            tx.commit().await?;
+            println!(
+                "created tenant {} ({}) with owner {}",
+                tenant.slug, tenant.id, owner.email
+            );
+            if generated {
+                println!("owner password: {password}");
+            }
+        }
+        TenantCmd::List => {
+            println!("{:<38} {:<30} {:<25} name", "id", "slug", "created");
+            for t in sec.list_tenants().await? {
+                println!(
+                    "{:<38} {:<30} {:<25} {}",
+                    t.id.to_string(),
+                    t.slug,
+                    t.created_at.to_rfc3339(),
+                    t.name
+                );
+            }
+        }
+        TenantCmd::Delete { tenant, yes } => {
+            let t = sec.find_tenant(&tenant).await?;
+            if !yes {
+                bail!("deleting {} ({}) destroys all its data and its key for good: add --yes to confirm", t.slug, t.id);
+            }
+            sec.delete_tenant(t.id).await?;
+            let blobs = parts.blobs.delete_tenant(t.id).await?;
+            println!(
+                "deleted tenant {} ({}): rows, {blobs} blobs and its data key are gone",
+                t.slug, t.id
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,225 @@
+//! The middleware every request passes through, outermost first: request id,
+//! tracing span, problem rendering (with the request id, and the cause logged
+//! once), metrics, client IP, security headers.
+
+use crate::metrics::Metrics;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use stackpro_core::error::{problem_response, REQUEST_ID_HEADER};
+use stackpro_core::{ApiError, ClientIp, Code};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestId, RequestId};
+
+/// Makes UUIDv7 request ids, so ids sort by time in logs.
+#[derive(Clone, Copy, Default)]
+pub struct MakeV7;
+
+impl MakeRequestId for MakeV7 {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The span of one request. `route` is the matched path, never the raw URI;
+/// `tenant_id` and `principal_id` are filled by the `TenantCtx` extractor.
+pub fn make_span(req: &axum::http::Request<Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "http_request",
+        method = %req.method(),
+        route = %route,
+        request_id = %request_id,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        tenant_id = tracing::field::Empty,
+        principal_id = tracing::field::Empty,
+    )
+}
+
+/// Renders every error as problem+json with the request id, logs the cause
+/// of internal errors once, and turns axum's own plain answers (unknown
+/// method, oversized body) into problems too.
+pub async fn problems(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let res = next.run(req).await;
+    if let Some(err) = res.extensions().get::<ApiError>().cloned() {
+        if let Some(cause) = err.cause() {
+            tracing::error!(error.cause_chain = ?cause, error.code = %err.code(), "request failed");
+        }
+        return problem_response(&err, request_id);
+    }
+    let is_plain_error = res.status().is_client_error()
+        && res.headers().get(header::CONTENT_TYPE).is_none_or(|ct| {
+            ct.to_str()
+                .map(|s| s.starts_with("text/plain"))
+                .unwrap_or(true)
+        });
+    if is_plain_error {
+        let err = match res.status() {
+            StatusCode::METHOD_NOT_ALLOWED => Some(ApiError::new(
+                Code::MethodNotAllowed,
+                "This endpoint does not accept this method.",
+            )),
+            StatusCode::PAYLOAD_TOO_LARGE => Some(ApiError::new(
+                Code::PayloadTooLarge,
+                "The request body is larger than allowed.",
+            )),
+            StatusCode::NOT_FOUND => Some(ApiError::new(
+                Code::RouteNotFound,
+                "No endpoint answers at this path.",
+            )),
+            _ => None,
+        };
+        if let Some(err) = err {
+            let mut out = problem_response(&err, request_id);
+            if let Some(allow) = res.headers().get(header::ALLOW) {
+                out.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+            return out;
+        }
+    }
+    res
+}
+
+/// The fallback for unknown API paths.
+pub async fn not_found() -> ApiError {
+    ApiError::new(Code::RouteNotFound, "No endpoint answers at this path.")
+}
+
+/// Records the request in the span and the metrics.
+pub async fn observe(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    let span = tracing::Span::current();
+    span.record("status", res.status().as_u16());
+    span.record("latency_ms", elapsed.as_secs_f64() * 1000.0);
+    // Unmatched paths share one label, so scanners cannot blow up cardinality.
+    let route = route.as_deref().unwrap_or("unmatched");
+    metrics
+        .requests
+        .with_label_values(&[method.as_str(), route, res.status().as_str()])
+        .inc();
+    metrics
+        .latency
+        .with_label_values(&[method.as_str(), route])
+        .observe(elapsed.as_secs_f64());
+    if res.status().is_server_error() {
+        tracing::warn!(
+            status = res.status().as_u16(),
+            "request answered with a server error"
+        );
+    }
+    res
+}
+
+/// Decides the client's IP once: the socket peer, or with `trust_proxy` the
+/// last address a trusted proxy appended to `X-Forwarded-For`.
+pub async fn client_ip(State(trust_proxy): State<bool>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = trust_proxy
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+        })
+        .flatten()
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+    let ip = forwarded.or(peer).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// Headers that hold on every answer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    let csp = if is_api {
+        "default-src 'none'; frame-ancestors 'none'"
+    } else {
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+         font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    };
+    h.insert("content-security-policy", HeaderValue::from_static(csp));
+    if is_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The CORS layer: same origin only unless origins are configured.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(list)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::PUT,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("x-api-key"),
+            ])
+            .expose_headers([REQUEST_ID_HEADER.clone(), header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
