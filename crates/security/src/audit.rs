@@ -76,6 +76,7 @@ impl AuditRow {
 
 /// The result of checking a chain.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[schema(as = AuditVerification)]
 pub struct Verification {
     /// Whether the whole chain holds.
     pub ok: bool,

@@ -73,15 +73,20 @@ impl Kek {
             .try_into()
             .map_err(|_| Error::Crypto("wrapped key has the wrong length".into()))
     }
-    /// Derives a purpose-bound secret (e.g. the JWT signing key), so one file
-    /// holds every server secret.
-    pub fn derive(&self, purpose: &str) -> [u8; 32] {
-        use hmac::{Hmac, Mac};
-        #[allow(clippy::expect_used)]
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(purpose.as_bytes());
-        mac.finalize().into_bytes().into()
+    /// Seals a server secret under this KEK, bound to its name.
+    ///
+    /// # Errors
+    /// Only if AES-GCM fails.
+    pub fn wrap_secret(&self, name: &str, secret: &[u8; KEY_LEN]) -> Result<Vec<u8>, Error> {
+        seal(&self.cipher(), secret, name.as_bytes())
+    }
+    /// Opens a server secret sealed by [`Kek::wrap_secret`].
+    ///
+    /// # Errors
+    /// When it was sealed by another KEK, under another name, or altered.
+    pub fn unwrap_secret(&self, name: &str, wrapped: &[u8]) -> Result<[u8; KEY_LEN], Error> {
+        let plain = open(&self.cipher(), wrapped, name.as_bytes())?;
+        plain.try_into().map_err(|_| Error::Crypto("wrapped secret has the wrong length".into()))
     }
 }
 
@@ -176,6 +181,13 @@ impl Keyring {
         self.reload()?;
         find(self)
             .ok_or_else(|| Error::KeyUnavailable(format!("no key-encryption key with id {id}")))
+    }
+
+    /// A fresh random 256-bit secret.
+    pub fn random_key() -> [u8; KEY_LEN] {
+        let mut k = [0u8; KEY_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut k);
+        k
     }
 
     /// A fresh data key, wrapped by the current KEK: (wrapped, kek id).

@@ -382,6 +382,10 @@ impl Security {
             let rewrapped = new.wrap(*tenant, &dk)?;
             store::rewrap_tenant_key(&mut tx, *tenant, &rewrapped, new.id(), now).await?;
         }
+        for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
+            let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
+            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
+        }
         tx.commit().await?;
         for (tenant, _, _) in &rows {
             let mut ttx = self.0.db.tenant_tx_for(*tenant).await?;

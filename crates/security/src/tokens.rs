@@ -1,8 +1,11 @@
-//! Access tokens: short-lived HS256 JWTs signed with a key derived from the
-//! KEK, so replicas that share the key file share the signing key. Expiry is
-//! checked against our [`Clock`], not the library's, so tests can move time.
+//! Access tokens: short-lived HS256 JWTs. The signing key is a server secret
+//! kept in the database wrapped by the KEK ([`signing_key`]), so every replica
+//! shares it and rotating the KEK signs nobody out. Expiry is checked against
+//! our [`Clock`], not the library's, so tests can move time.
 
 use crate::crypto::Keyring;
+use crate::store;
+use stackpro_store::Db;
 use crate::error::Error;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{
@@ -12,7 +15,27 @@ use serde::{Deserialize, Serialize};
 use stackpro_core::ids::{TenantId, UserId};
 use stackpro_core::Clock;
 
-const PURPOSE: &str = "stackpro access-token signing key v1";
+/// The name of the signing key among the server secrets.
+pub const SIGNING_KEY: &str = "access_token_signing_key";
+
+/// Loads the signing key, creating it on first start. Replicas starting at
+/// once agree: the first insert wins and everyone reads it back.
+///
+/// # Errors
+/// When the key cannot be unwrapped or the database fails.
+pub async fn signing_key(db: &Db, keys: &Keyring, now: DateTime<Utc>) -> Result<[u8; 32], Error> {
+    let kek = keys.current();
+    let fresh = kek.wrap_secret(SIGNING_KEY, &Keyring::random_key())?;
+    let mut tx = db.system_tx().await?;
+    store::insert_server_secret(&mut tx, SIGNING_KEY, &fresh, kek.id(), now).await?;
+    let secrets = store::server_secrets(&mut tx).await?;
+    tx.commit().await?;
+    let (_, wrapped, kek_id) = secrets
+        .into_iter()
+        .find(|(name, _, _)| name == SIGNING_KEY)
+        .ok_or_else(|| Error::KeyUnavailable("the signing key was not stored".into()))?;
+    keys.by_id(&kek_id)?.unwrap_secret(SIGNING_KEY, &wrapped)
+}
 
 /// The claims of an access token.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -30,15 +53,15 @@ pub struct Claims {
 /// Issues and checks access tokens.
 #[derive(Clone, Debug)]
 pub struct AccessTokens {
-    keys: Keyring,
+    key: [u8; 32],
     clock: Clock,
     ttl: Duration,
 }
 
 impl AccessTokens {
-    /// Tokens signed with the keyring's current key, valid for `ttl`.
-    pub fn new(keys: Keyring, clock: Clock, ttl: Duration) -> AccessTokens {
-        AccessTokens { keys, clock, ttl }
+    /// Tokens signed with `key`, valid for `ttl`.
+    pub fn new(key: [u8; 32], clock: Clock, ttl: Duration) -> AccessTokens {
+        AccessTokens { key, clock, ttl }
     }
 
     /// The lifetime of a token.
@@ -59,13 +82,13 @@ impl AccessTokens {
             iat: now.timestamp(),
             exp: exp.timestamp(),
         };
-        let key = EncodingKey::from_secret(&self.keys.current().derive(PURPOSE));
+        let key = EncodingKey::from_secret(&self.key);
         let token = encode(&Header::new(Algorithm::HS256), &claims, &key)
             .map_err(|e| Error::Crypto(e.to_string()))?;
         Ok((token, exp))
     }
 
-    /// Checks a token's signature (with the current or previous key) and expiry.
+    /// Checks a token's signature and expiry.
     ///
     /// # Errors
     /// `unauthorized` for a bad token, `token_expired` for an old one.
@@ -73,20 +96,14 @@ impl AccessTokens {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        for kek in self.keys.all() {
-            let key = DecodingKey::from_secret(&kek.derive(PURPOSE));
-            match decode::<Claims>(token, &key, &validation) {
-                Ok(data) => {
-                    if data.claims.exp <= self.clock.now().timestamp() {
-                        return Err(Error::TokenExpired);
-                    }
-                    return Ok(data.claims);
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
-                Err(_) => return Err(Error::Unauthorized("The access token is malformed.")),
+        match decode::<Claims>(token, &DecodingKey::from_secret(&self.key), &validation) {
+            Ok(data) if data.claims.exp <= self.clock.now().timestamp() => Err(Error::TokenExpired),
+            Ok(data) => Ok(data.claims),
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
+                Err(Error::Unauthorized("The access token is not valid."))
             }
+            Err(_) => Err(Error::Unauthorized("The access token is malformed.")),
         }
-        Err(Error::Unauthorized("The access token is not valid."))
     }
 }
 
@@ -94,19 +111,14 @@ impl AccessTokens {
 mod tests {
     use super::*;
 
-    fn tokens(clock: &Clock) -> (AccessTokens, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let (ring, _) = Keyring::load_or_create(&dir.path().join("k")).unwrap();
-        (
-            AccessTokens::new(ring, clock.clone(), Duration::minutes(15)),
-            dir,
-        )
+    fn tokens(clock: &Clock) -> AccessTokens {
+        AccessTokens::new(Keyring::random_key(), clock.clone(), Duration::minutes(15))
     }
 
     #[test]
     fn a_token_holds_until_it_expires() {
         let clock = Clock::manual(Utc::now());
-        let (t, _dir) = tokens(&clock);
+        let t = tokens(&clock);
         let (tok, _) = t.issue(TenantId::new(), UserId::new()).unwrap();
         assert!(t.verify(&tok).is_ok());
         clock.advance(Duration::minutes(16));
@@ -116,8 +128,8 @@ mod tests {
     #[test]
     fn a_token_signed_by_another_key_or_tampered_is_refused() {
         let clock = Clock::manual(Utc::now());
-        let (a, _d1) = tokens(&clock);
-        let (b, _d2) = tokens(&clock);
+        let a = tokens(&clock);
+        let b = tokens(&clock);
         let (tok, _) = a.issue(TenantId::new(), UserId::new()).unwrap();
         assert!(matches!(b.verify(&tok), Err(Error::Unauthorized(_))));
         let mut tampered = tok.clone();

@@ -7,7 +7,6 @@ use anyhow::Context;
 use axum::extract::{FromRef, State};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::Router;
 use stackpro_core::config::Config;
 use stackpro_core::tenancy::AuthState;
@@ -136,7 +135,8 @@ impl App {
         let blobs = BlobStore::open(&cfg.blobs).context("opening blob storage")?;
         let mailer =
             Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
-        let tokens = AccessTokens::new(keys.clone(), clock.clone(), cfg.access_token_ttl);
+        let signing_key = stackpro_security::tokens::signing_key(&db, &keys, clock.now()).await.context("loading the token signing key")?;
+        let tokens = AccessTokens::new(signing_key, clock.clone(), cfg.access_token_ttl);
         let settings = Settings {
             public_url: cfg.public_url.clone(),
             refresh_ttl: cfg.refresh_token_ttl,
@@ -182,15 +182,8 @@ impl App {
             parts.security.email_job(),
         );
 
-        let system = Router::new()
-            .route("/healthz", get(http::healthz))
-            .route("/readyz", get(readyz))
-            .route("/metrics", get(metrics_text))
-            .route("/api/openapi.json", get(openapi_json))
-            .route("/api/v1/errors", get(errors));
         let mut router = Router::new()
             .merge(api)
-            .merge(system)
             .nest("/api", Router::new().fallback(http::not_found))
             .merge(crate::web::router(&cfg.web_dir))
             .fallback(http::not_found)
@@ -273,7 +266,13 @@ pub fn api_router() -> OpenApiRouter<AppState> {
                 .build(),
         ),
     );
-    OpenApiRouter::with_openapi(doc).merge(stackpro_security::routes::router())
+    OpenApiRouter::with_openapi(doc)
+        .merge(stackpro_security::routes::router())
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(readyz))
+        .routes(utoipa_axum::routes!(metrics_text))
+        .routes(utoipa_axum::routes!(openapi_json))
+        .routes(utoipa_axum::routes!(errors))
 }
 
 /// The OpenAPI document as JSON, for `stackpro openapi`.
@@ -284,34 +283,12 @@ pub fn openapi_json_text() -> anyhow::Result<String> {
     Ok(api_router().split_for_parts().1.to_pretty_json()?)
 }
 
-/// `GET /readyz`: the database answers.
-async fn readyz(State(db): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    db.db.ping().await.map_err(|e| {
-        tracing::warn!(error.cause_chain = ?e, "not ready: database unreachable");
-        ApiError::new(Code::Unavailable, "The database is unreachable.").with_retry_after(5)
-    })?;
-    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
-}
-
-async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        m.render(),
-    )
-}
-
-async fn openapi_json(State(s): State<AppState>) -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        s.openapi.as_str().to_owned(),
-    )
-}
-
-/// `GET /api/v1/errors`: every problem code with its status, so each `type`
-/// URI resolves.
+/// The problem codes
+///
+/// Every problem `code` with its HTTP status and meaning, so each problem's
+/// `type` URI resolves here.
+#[utoipa::path(get, path = "/api/v1/errors", tag = "system",
+    responses((status = 200, description = "`{items: [{code, status, title, summary}]}`", body = Object)))]
 async fn errors() -> impl IntoResponse {
     let list: Vec<_> = Code::ALL
         .iter()
@@ -325,4 +302,42 @@ async fn errors() -> impl IntoResponse {
         })
         .collect();
     axum::Json(serde_json::json!({ "items": list }))
+}
+
+/// Liveness
+///
+/// Answers while the process runs.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "`{status: \"ok\"}`", body = Object)))]
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness
+///
+/// Answers 200 while the database answers, 503 `unavailable` otherwise.
+#[utoipa::path(get, path = "/readyz", tag = "system",
+    responses((status = 200, description = "`{status: \"ready\"}`", body = Object),
+        (status = 503, description = "unavailable", body = stackpro_core::Problem, content_type = "application/problem+json")))]
+async fn readyz(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    s.db.ping().await.map_err(|e| {
+        tracing::warn!(error.cause_chain = ?e, "not ready: database unreachable");
+        ApiError::new(Code::Unavailable, "The database is unreachable.").with_retry_after(5)
+    })?;
+    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
+}
+
+/// Prometheus metrics
+///
+/// Request counts and latencies in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
+async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
+}
+
+/// The OpenAPI document
+///
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+async fn openapi_json(State(s): State<AppState>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_owned())
 }

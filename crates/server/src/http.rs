@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use stackpro_core::error::{problem_response, REQUEST_ID_HEADER};
 use stackpro_core::{ApiError, ClientIp, Code};
 use std::net::{IpAddr, SocketAddr};
@@ -65,7 +65,9 @@ pub async fn problems(req: Request, next: Next) -> Response {
         if let Some(cause) = err.cause() {
             tracing::error!(error.cause_chain = ?cause, error.code = %err.code(), "request failed");
         }
-        return problem_response(&err, request_id);
+        let mut out = problem_response(&err, request_id);
+        keep_headers(&res, &mut out);
+        return out;
     }
     let is_plain_error = res.status().is_client_error()
         && res.headers().get(header::CONTENT_TYPE).is_none_or(|ct| {
@@ -91,13 +93,21 @@ pub async fn problems(req: Request, next: Next) -> Response {
         };
         if let Some(err) = err {
             let mut out = problem_response(&err, request_id);
-            if let Some(allow) = res.headers().get(header::ALLOW) {
-                out.headers_mut().insert(header::ALLOW, allow.clone());
-            }
+            keep_headers(&res, &mut out);
             return out;
         }
     }
     res
+}
+
+/// Carries the headers set by inner layers (security headers, `Allow`,
+/// CORS) over to the re-rendered problem, but not the old body's.
+fn keep_headers(from: &Response, to: &mut Response) {
+    for (name, value) in from.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !to.headers().contains_key(name) {
+            to.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
 }
 
 /// The fallback for unknown API paths.
@@ -217,9 +227,4 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
             .expose_headers([REQUEST_ID_HEADER.clone(), header::RETRY_AFTER])
             .max_age(std::time::Duration::from_secs(600)),
     )
-}
-
-/// `GET /healthz`: the process answers.
-pub async fn healthz() -> impl IntoResponse {
-    axum::Json(serde_json::json!({ "status": "ok" }))
 }

@@ -155,23 +155,30 @@ pub async fn enqueue(
     Ok((n == 1).then_some(id))
 }
 
+// $4 is the comma-separated list of kinds the worker has handlers for: a
+// replica never takes a job it cannot run (an older binary during a deploy).
 const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
-     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
-     OR (status = 'running' AND locked_until < $3) ORDER BY run_at LIMIT 1) RETURNING *";
+     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until < $3)) AND instr(',' || $4 || ',', ',' || kind || ',') > 0 \
+     ORDER BY run_at LIMIT 1) RETURNING *";
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
-     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) \
-     OR (status = 'running' AND locked_until < $3) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *";
+     locked_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until < $3)) AND kind = ANY (string_to_array($4, ',')) \
+     ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *";
 
-/// Claims the next due job (or one whose lease ran out) for `worker`.
+/// Claims the next due job of one of `kinds` (or one whose lease ran out)
+/// for `worker`.
 ///
 /// # Errors
 /// The database's error.
 pub async fn claim(
     db: &Db,
     worker: &str,
+    kinds: &[String],
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<Job>, StoreError> {
+    let kinds = kinds.join(",");
     let mut tx = db.system_tx().await?;
     // SQLite has one writer and needs no row locks; Postgres replicas race for rows.
     let sql = if tx.dialect() == Dialect::Postgres {
@@ -183,6 +190,7 @@ pub async fn claim(
         .bind(worker)
         .bind(now + lease)
         .bind(now)
+        .bind(&kinds)
         .fetch_optional(c)
         .await)?;
     tx.commit().await?;
@@ -321,7 +329,8 @@ impl Worker {
     /// The database's error.
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
-        while let Some(job) = claim(&self.db, &self.name, self.clock.now(), self.lease).await? {
+        let kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        while let Some(job) = claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await? {
             let outcome = match self.handlers.get(&job.kind) {
                 Some(h) => h.run(&job).await,
                 None => Err(format!("no handler for job kind {:?}", job.kind)),

@@ -108,6 +108,16 @@ CREATE TABLE audit_heads (
     hash       text NOT NULL
 );
 
+-- Server-wide secrets (the access-token signing key), wrapped by the KEK
+-- like tenant data keys, so rotating the KEK does not sign everyone out.
+-- Not a tenant table: the app role has no access to it.
+CREATE TABLE server_secrets (
+    name        text PRIMARY KEY,
+    wrapped     bytea NOT NULL,
+    kek_id      text NOT NULL,
+    created_at  timestamptz NOT NULL
+);
+
 CREATE TABLE jobs (
     id            uuid PRIMARY KEY,
     tenant_id     uuid REFERENCES tenants (id) ON DELETE CASCADE,

@@ -102,6 +102,16 @@ CREATE TABLE audit_heads (
     hash       TEXT NOT NULL
 );
 
+-- Server-wide secrets (the access-token signing key), wrapped by the KEK
+-- like tenant data keys, so rotating the KEK does not sign everyone out.
+-- Not a tenant table: the app role has no access to it.
+CREATE TABLE server_secrets (
+    name        TEXT PRIMARY KEY,
+    wrapped     BLOB NOT NULL,
+    kek_id      TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+
 CREATE TABLE jobs (
     id            BLOB PRIMARY KEY,
     tenant_id     BLOB REFERENCES tenants (id) ON DELETE CASCADE,

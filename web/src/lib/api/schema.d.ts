@@ -4,16 +4,129 @@
  */
 
 export interface paths {
-    "/api/v1/auth/signup": {
+    "/api/openapi.json": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The OpenAPI document
+         * @description This document.
+         */
+        get: operations["openapi_json"];
         put?: never;
-        post: operations["signup"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Every API key of the workspace, without secrets.
+         */
+        get: operations["list_api_keys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Creates a key; its secret is in this answer only.
+         */
+        post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API key
+         * @description One API key, without its secret.
+         */
+        get: operations["get_api_key"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description The key stops working at once. Revoking twice is not an error.
+         */
+        delete: operations["revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit log
+         * @description Security-relevant actions in the workspace, newest first.
+         */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/entries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an audit entry
+         * @description One entry of the audit log.
+         */
+        get: operations["get_audit_entry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the audit chain
+         * @description Recomputes the hash chain and names the first entry that was changed,
+         *     removed or reordered.
+         */
+        get: operations["verify_audit"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -29,23 +142,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign in
+         * @description Exchanges email and password for a session.
+         */
         post: operations["login"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/refresh": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -61,6 +162,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign out
+         * @description Revokes the session's refresh token and every token rotated from it.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -77,6 +182,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Change password
+         * @description Changes the caller's password and signs out their other sessions.
+         */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -93,6 +202,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Request a password reset
+         * @description Emails a one-hour reset link if the account exists; answers 202 either way.
+         */
         post: operations["request_password_reset"];
         delete?: never;
         options?: never;
@@ -109,7 +222,73 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Set a new password
+         * @description Uses a reset link's token to set a new password; every session ends.
+         */
         post: operations["confirm_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh a session
+         * @description Exchanges a refresh token (single use) for a new access and refresh token.
+         *     Presenting a used token revokes its whole family.
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a workspace
+         * @description Creates a tenant and its owner and signs the owner in.
+         */
+        post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The problem codes
+         * @description Every problem `code` with its HTTP status and meaning, so each problem's
+         *     `type` URI resolves here.
+         */
+        get: operations["errors"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -125,6 +304,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Accept an invitation
+         * @description Joins the workspace with a password (and name) and signs in.
+         */
         post: operations["accept_invitation"];
         delete?: never;
         options?: never;
@@ -139,6 +322,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * The caller
+         * @description Who is calling: the person (or API key), the workspace and the role.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -155,8 +342,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List members
+         * @description Every member and pending invitation of the workspace.
+         */
         get: operations["list_members"];
         put?: never;
+        /**
+         * Invite a member
+         * @description Invites someone by email with a role. The answer holds the invitation link,
+         *     which is also emailed when SMTP is configured.
+         */
         post: operations["invite_member"];
         delete?: never;
         options?: never;
@@ -171,55 +367,39 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a member
+         * @description One member of the workspace.
+         */
+        get: operations["get_member"];
         put?: never;
         post?: never;
+        /**
+         * Remove a member
+         * @description Removes a member or withdraws an invitation; their sessions end at once.
+         */
         delete: operations["remove_member"];
         options?: never;
         head?: never;
+        /**
+         * Change a member's role
+         * @description Only owners give or take the owner role; the last owner keeps it.
+         */
         patch: operations["update_member"];
         trace?: never;
     };
-    "/api/v1/api-keys": {
+    "/healthz": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["list_api_keys"];
-        put?: never;
-        post: operations["create_api_key"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/api-keys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete: operations["revoke_api_key"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_audit"];
+        /**
+         * Liveness
+         * @description Answers while the process runs.
+         */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -228,14 +408,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit/verify": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["verify_audit"];
+        /**
+         * Prometheus metrics
+         * @description Request counts and latencies in the Prometheus text format.
+         */
+        get: operations["metrics_text"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Answers 200 while the database answers, 503 `unavailable` otherwise.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -248,166 +452,321 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Tenant: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            slug: string;
-            /** Format: date-time */
-            created_at: string;
+        /** @description Body of `POST /api/v1/invitations/accept`. */
+        AcceptInvitation: {
+            /** @description The name to show to the team. */
+            name?: string | null;
+            /** @description The password to sign in with from now on. */
+            password: string;
+            /** @description The token from the invitation link. */
+            token: string;
         };
-        User: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            name: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @enum {string} */
-        Role: "owner" | "admin" | "member" | "client";
-        /** @enum {string} */
-        Scope: "read" | "write" | "admin";
-        Session: {
-            access_token: string;
-            refresh_token: string;
-            /** @enum {string} */
-            token_type: "Bearer";
-            /** Format: int64 */
-            expires_in: number;
-            tenant: components["schemas"]["Tenant"];
-            user: components["schemas"]["User"];
-            role: components["schemas"]["Role"];
-        };
-        Me: {
-            user: components["schemas"]["User"];
-            tenant: components["schemas"]["Tenant"];
-            role: components["schemas"]["Role"];
-            /** @enum {string} */
-            via: "token" | "api_key";
-        };
-        Member: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            name: string | null;
-            role: components["schemas"]["Role"];
-            /** @enum {string} */
-            status: "active" | "invited";
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_login_at: string | null;
-        };
-        MemberList: {
-            items: components["schemas"]["Member"][];
-        };
-        Invitation: {
-            member: components["schemas"]["Member"];
-            invite_url: string;
-            email_sent: boolean;
-        };
+        /** @description An API key, without its secret. */
         ApiKey: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            prefix: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Created.
+             */
             created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-            /** Format: date-time */
-            revoked_at: string | null;
+            /** @description Id. */
+            id: components["schemas"]["ApiKeyId"];
+            /**
+             * Format: date-time
+             * @description Last used (updated at most once a minute).
+             */
+            last_used_at?: string | null;
+            /** @description Name. */
+            name: string;
+            /** @description The first characters of the secret. */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @description Revoked.
+             */
+            revoked_at?: string | null;
+            /** @description Scopes. */
+            scopes: components["schemas"]["Scope"][];
         };
+        /** Format: uuid */
+        ApiKeyId: string;
+        /** @description The API keys of a workspace. */
         ApiKeyList: {
+            /** @description Keys, newest first, revoked ones included. */
             items: components["schemas"]["ApiKey"][];
         };
+        /** @description One audit entry as shown. */
+        AuditEntry: {
+            /** @description What happened, e.g. `member.invited`. */
+            action: string;
+            /**
+             * Format: uuid
+             * @description Who acted (user or API key id).
+             */
+            actor_id?: string | null;
+            /** @description Who acted, readable. */
+            actor_label?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description Details. */
+            details: Record<string, never>;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Client IP. */
+            ip?: string | null;
+            /**
+             * Format: int64
+             * @description Position in the chain.
+             */
+            seq: number;
+            /** @description What it happened to. */
+            target?: string | null;
+        };
+        /** @description A page of the audit log, newest first. */
+        AuditPage: {
+            /** @description Entries. */
+            items: components["schemas"]["AuditEntry"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` at the start of the log.
+             */
+            next_before?: number | null;
+        };
+        /** @description The result of checking a chain. */
+        AuditVerification: {
+            /**
+             * Format: int64
+             * @description Entries checked.
+             */
+            checked: number;
+            /**
+             * Format: int64
+             * @description The first entry that was changed, removed or reordered.
+             */
+            first_bad_seq?: number | null;
+            /** @description Whether the whole chain holds. */
+            ok: boolean;
+            /** @description What is wrong with it. */
+            reason?: string | null;
+        };
+        /**
+         * @description How the caller authenticated.
+         * @enum {string}
+         */
+        AuthVia: "token" | "api_key";
+        /** @description Body of `POST /api/v1/auth/password`. */
+        ChangePasswordRequest: {
+            /** @description The current password. */
+            current_password: string;
+            /** @description The new password, at least 10 characters. */
+            new_password: string;
+        };
+        /** @description Body of `POST /api/v1/api-keys`. */
+        CreateApiKey: {
+            /** @description What the key is for. */
+            name: string;
+            /** @description Any of `read`, `write`, `admin`. */
+            scopes: string[];
+        };
+        /** @description A new API key with its secret, shown this once. */
         CreatedApiKey: {
+            /** @description The key. */
             api_key: components["schemas"]["ApiKey"];
+            /** @description The secret for `Authorization: Bearer`; it cannot be shown again. */
             secret: string;
         };
-        AuditEntry: {
-            /** Format: uuid */
-            id: string;
-            /** Format: int64 */
-            seq: number;
-            /** Format: date-time */
-            at: string;
-            action: string;
-            actor_id: string | null;
-            actor_label: string | null;
-            target: string | null;
-            ip: string | null;
-            details: {
-                [key: string]: unknown;
-            };
+        /** @description An invitation just sent. */
+        Invitation: {
+            /** @description Whether an email was queued through SMTP (otherwise it is written to the log). */
+            email_sent: boolean;
+            /** @description The link to accept; share it yourself when email is not configured. */
+            invite_url: string;
+            /** @description The invited member. */
+            member: components["schemas"]["Member"];
         };
-        AuditPage: {
-            items: components["schemas"]["AuditEntry"][];
-            /** Format: int64 */
-            next_before: number | null;
-        };
-        AuditVerification: {
-            ok: boolean;
-            /** Format: int64 */
-            checked: number;
-            /** Format: int64 */
-            first_bad_seq: number | null;
-            reason: string | null;
-        };
-        Problem: {
-            type: string;
-            title: string;
-            /** Format: int32 */
-            status: number;
-            code: string;
-            detail: string;
-            field?: string | null;
-            request_id: string;
-        };
-        SignupRequest: {
+        /** @description Body of `POST /api/v1/members`. */
+        InviteMember: {
+            /** @description Who to invite. */
             email: string;
-            password: string;
-            tenant_name: string;
+            /** @description Their name, if known. */
+            name?: string | null;
+            /** @description `owner`, `admin`, `member` or `client`. */
+            role: string;
         };
+        /** @description Body of `POST /api/v1/auth/login`. */
         LoginRequest: {
+            /** @description Email. */
             email: string;
+            /** @description Password. */
             password: string;
+            /** @description The workspace slug, when the email belongs to several. */
             tenant?: string | null;
         };
+        /** @description The caller. */
+        Me: {
+            /** @description Whether the caller may only read (a read-scoped API key). */
+            read_only: boolean;
+            /** @description The role the caller acts with. */
+            role: components["schemas"]["Role"];
+            /** @description The workspace. */
+            tenant: components["schemas"]["Tenant"];
+            user?: null | components["schemas"]["User"];
+            /** @description Token or API key. */
+            via: components["schemas"]["AuthVia"];
+        };
+        /** @description A member of the workspace. `id` is the member's user id (`Me.user.id`). */
+        Member: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Email. */
+            email: string;
+            /** @description The member's user id. */
+            id: components["schemas"]["UserId"];
+            /**
+             * Format: date-time
+             * @description Last sign-in.
+             */
+            last_login_at?: string | null;
+            /** @description Display name. */
+            name?: string | null;
+            /** @description Role. */
+            role: components["schemas"]["Role"];
+            /** @description Joined or invited. */
+            status: components["schemas"]["MemberStatus"];
+        };
+        /** @description The members of a workspace. */
+        MemberList: {
+            /** @description Members and pending invitations, oldest first. */
+            items: components["schemas"]["Member"][];
+        };
+        /**
+         * @description Whether a member has joined.
+         * @enum {string}
+         */
+        MemberStatus: "active" | "invited";
+        /** @description Body of `POST /api/v1/auth/password-reset/confirm`. */
+        PasswordResetConfirm: {
+            /** @description The new password. */
+            new_password: string;
+            /** @description The token from the emailed link. */
+            token: string;
+        };
+        /** @description Body of `POST /api/v1/auth/password-reset`. */
+        PasswordResetRequest: {
+            /** @description The account's email. */
+            email: string;
+            /** @description The workspace slug, to limit the reset to one workspace. */
+            tenant?: string | null;
+        };
+        /** @description The RFC 9457 problem document every error is answered with. */
+        Problem: {
+            /** @description The stable machine code, e.g. `email_taken`. */
+            code: string;
+            /** @description A human-readable explanation of this occurrence. */
+            detail: string;
+            /** @description The JSON pointer of the request field at fault, when one is. */
+            field?: string | null;
+            /** @description The request id, to quote when asking for support. */
+            request_id?: string | null;
+            /**
+             * Format: int32
+             * @description The HTTP status code.
+             */
+            status: number;
+            /** @description The HTTP status text. */
+            title: string;
+            /** @description A URI reference that resolves to the code's entry in `GET /api/v1/errors`. */
+            type: string;
+        };
+        /** @description Body of refresh and logout. */
         RefreshRequest: {
+            /** @description The refresh token of the session. */
             refresh_token: string;
         };
-        ChangePasswordRequest: {
-            current_password: string;
-            new_password: string;
+        /**
+         * @description A member's role in a tenant, from most to least powerful.
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "member" | "client";
+        /**
+         * @description What an API key may do.
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
+        /** @description A signed-in session: the tokens and who they are for. */
+        Session: {
+            /** @description A short-lived JWT for `Authorization: Bearer`. */
+            access_token: string;
+            /**
+             * Format: int64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description A long-lived, single-use token for `POST /api/v1/auth/refresh`. */
+            refresh_token: string;
+            /** @description Their role in the workspace. */
+            role: components["schemas"]["Role"];
+            /** @description The workspace. */
+            tenant: components["schemas"]["Tenant"];
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /** @description The person. */
+            user: components["schemas"]["User"];
         };
-        PasswordResetRequest: {
+        /** @description Body of `POST /api/v1/auth/signup`. */
+        SignupRequest: {
+            /** @description The owner's email. */
             email: string;
-            tenant?: string | null;
-        };
-        PasswordResetConfirm: {
-            token: string;
-            new_password: string;
-        };
-        AcceptInvitation: {
-            token: string;
+            /** @description At least 10 characters. */
             password: string;
-            name?: string | null;
+            /** @description The business's name. */
+            tenant_name: string;
         };
-        InviteMember: {
-            email: string;
-            role: components["schemas"]["Role"];
-            name?: string | null;
-        };
-        UpdateMember: {
-            role: components["schemas"]["Role"];
-        };
-        CreateApiKey: {
+        /** @description A workspace. */
+        Tenant: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Id. */
+            id: components["schemas"]["TenantId"];
+            /** @description Display name. */
             name: string;
-            scopes: components["schemas"]["Scope"][];
+            /** @description Subdomain-safe unique slug. */
+            slug: string;
         };
+        /** Format: uuid */
+        TenantId: string;
+        /** @description Body of `PATCH /api/v1/members/{id}`. */
+        UpdateMember: {
+            /** @description The new role. */
+            role: string;
+        };
+        /** @description A person, as others see them. */
+        User: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Email. */
+            email: string;
+            /** @description Id. */
+            id: components["schemas"]["UserId"];
+            /** @description Display name. */
+            name?: string | null;
+        };
+        /** Format: uuid */
+        UserId: string;
     };
     responses: never;
     parameters: never;
@@ -417,362 +776,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    signup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SignupRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    login: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LoginRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    refresh: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    logout: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    change_password: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangePasswordRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    request_password_reset: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordResetRequest"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    confirm_password_reset: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordResetConfirm"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    accept_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AcceptInvitation"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    me: {
+    openapi_json: {
         parameters: {
             query?: never;
             header?: never;
@@ -781,247 +785,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description OpenAPI 3.1 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Me"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_members: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MemberList"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    invite_member: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InviteMember"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    remove_member: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_member: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateMember"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Member"];
-                };
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": Record<string, never>;
                 };
             };
         };
@@ -1035,7 +805,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1044,17 +813,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1077,7 +837,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1086,8 +845,8 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Error */
-            400: {
+            /** @description A problem: unauthorized, forbidden, invalid_name, invalid_scope. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1095,17 +854,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error */
-            401: {
+        };
+    };
+    get_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id */
+                id: components["schemas"]["ApiKeyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Error */
-            403: {
+            /** @description A problem: unauthorized, forbidden, api_key_not_found. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1120,39 +892,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The key's id */
+                id: components["schemas"]["ApiKeyId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Revoked. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Error */
-            404: {
+            /** @description A problem: unauthorized, forbidden, api_key_not_found. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1165,8 +920,10 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
-                limit?: number;
-                before?: number;
+                /** @description Entries per page, 1 to 200 (default 50). */
+                limit?: number | null;
+                /** @description Only entries older than this seq (from `next_before`). */
+                before?: number | null;
             };
             header?: never;
             path?: never;
@@ -1174,7 +931,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,8 +939,8 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Error */
-            401: {
+            /** @description A problem: unauthorized, forbidden, invalid_query. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1192,8 +948,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error */
-            403: {
+        };
+    };
+    get_audit_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The entry's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, audit_entry_not_found. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1212,7 +990,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1221,8 +998,8 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerification"];
                 };
             };
-            /** @description Error */
-            401: {
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1230,8 +1007,524 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Error */
-            403: {
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description A problem: invalid_credentials, tenant_required, rate_limited, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: unauthorized, invalid_credentials, weak_password, rate_limited. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description If the account exists, a link is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: invalid_email, rate_limited, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Password set; sign in with it. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: reset_token_invalid, weak_password, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description A problem: refresh_token_invalid, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description A problem: invalid_email, weak_password, invalid_tenant_name, rate_limited, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    errors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{items: [{code, status, title, summary}]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    accept_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description A problem: invite_invalid, weak_password, invalid_name, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description A problem: unauthorized, token_expired. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invite_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteMember"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, invalid_email, invalid_role, email_taken. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's user id */
+                id: components["schemas"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description A problem: unauthorized, member_not_found. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's user id */
+                id: components["schemas"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: unauthorized, forbidden, member_not_found, last_owner. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The member's user id */
+                id: components["schemas"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMember"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, member_not_found, invalid_role, last_owner. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{status: "ok"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    metrics_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{status: "ready"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

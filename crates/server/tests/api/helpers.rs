@@ -1,0 +1,291 @@
+//! The test harness: the real server on 127.0.0.1:0 against a fresh SQLite
+//! file or a fresh PostgreSQL database, and an HTTP client that speaks to it.
+
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+use stackpro_core::config::RawConfig;
+use stackpro_core::Clock;
+use stackpro_server::App;
+use stackpro_store::jobs::Worker;
+use stackpro_store::Db;
+use std::path::PathBuf;
+use tokio::sync::OnceCell;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The server PostgreSQL tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("STACKPRO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_url(db: &str) -> String {
+    let admin = pg_admin_url();
+    match admin.rfind('/') {
+        Some(i) => format!("{}/{db}", &admin[..i]),
+        None => admin,
+    }
+}
+
+/// The migrated template database, created once per test run. Its name
+/// carries a hash of the migrations, so a changed migration makes a new one.
+async fn pg_template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut hash: u64 = 1469598103934665603;
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../store/migrations/postgres");
+            let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            for f in files {
+                for b in std::fs::read(f).unwrap() {
+                    hash = (hash ^ b as u64).wrapping_mul(1099511628211);
+                }
+            }
+            let name = format!("sp_tpl_{:016x}", hash);
+            let admin = sqlx::PgPool::connect(&pg_admin_url()).await.expect("PostgreSQL must run for the postgres cases");
+            // Serialise template creation between concurrent test processes.
+            let mut lock = admin.acquire().await.unwrap();
+            sqlx::query("SELECT pg_advisory_lock(7031)").execute(&mut *lock).await.unwrap();
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+            if !exists {
+                // Databases of earlier runs are dropped here, once per run.
+                let old: Vec<String> =
+                    sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'sp_t_%' OR datname LIKE 'sp_tpl_%'")
+                        .fetch_all(&admin)
+                        .await
+                        .unwrap();
+                for db in old {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&admin).await;
+                }
+                sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await.unwrap();
+                let db = Db::connect(&stackpro_core::config::DatabaseUrl::Postgres(pg_url(&name)), 2).await.unwrap();
+                db.migrate().await.unwrap();
+                db.close().await;
+            }
+            sqlx::query("SELECT pg_advisory_unlock(7031)").execute(&mut *lock).await.unwrap();
+            name
+        })
+        .await
+}
+
+async fn fresh_pg_database() -> String {
+    let template = pg_template().await;
+    let name = format!("sp_t_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&pg_admin_url()).await.unwrap();
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    let mut tries = 0;
+    // Two CREATE DATABASE from one template at the same instant can collide.
+    while let Err(e) = sqlx::query(&sql).execute(&admin).await {
+        tries += 1;
+        assert!(tries < 20, "creating a test database: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+    }
+    admin.close().await;
+    pg_url(&name)
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub security: stackpro_security::Security,
+    pub worker: Worker,
+    pub data_dir: tempfile::TempDir,
+    pub database_url: String,
+    pub blobs: stackpro_store::BlobStore,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns with settings changed by `tweak` (e.g. low rate limits).
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("stackpro.db").display()),
+            Backend::Postgres => fresh_pg_database().await,
+        };
+        let mut raw = RawConfig {
+            listen: "127.0.0.1:0".into(),
+            data_dir: data_dir.path().to_owned(),
+            database_url: Some(database_url.clone()),
+            database_max_connections: 5,
+            web_dir: PathBuf::from("/nonexistent"),
+            // Every test client is 127.0.0.1: per-IP limits get their own test.
+            auth_rate_per_ip: 100_000,
+            auth_rate_per_account: 1_000,
+            ..RawConfig::default()
+        };
+        tweak(&mut raw);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        raw.public_url = Some(format!("http://{addr}"));
+        let cfg = raw.validate().unwrap();
+        let app = App::build(cfg, Clock::system()).await.unwrap();
+        let db = app.state.db.clone();
+        let security = app.state.security.clone();
+        let worker = app.worker.clone();
+        let blobs = app.blobs.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            db,
+            security,
+            worker,
+            data_dir,
+            database_url,
+            blobs,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.send(Method::PATCH, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.send(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Signs up a workspace named after `who`, owned by `who@<who>.test`.
+    pub async fn signup(&self, who: &str) -> Account {
+        let email = format!("{who}@{who}.test");
+        let res = self
+            .post("/api/v1/auth/signup", None, json!({ "email": email, "password": PASSWORD, "tenant_name": format!("{who} shop") }))
+            .await;
+        assert_eq!(res.status(), 201, "signup failed: {}", res.text().await.unwrap());
+        Account::from_session(res.json().await.unwrap())
+    }
+
+    /// Logs in and returns the session.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+    }
+
+    /// Runs every due job now (emails, ...).
+    pub async fn drain_jobs(&self) -> usize {
+        self.worker.drain().await.unwrap()
+    }
+
+    /// Creates an API key for `owner` and returns its secret and id.
+    pub async fn api_key(&self, owner: &Account, scopes: &[&str]) -> (String, String) {
+        let res = self.post("/api/v1/api-keys", Some(&owner.access), json!({ "name": "ci", "scopes": scopes })).await;
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        (body["secret"].as_str().unwrap().to_owned(), body["api_key"]["id"].as_str().unwrap().to_owned())
+    }
+
+    /// Runs the `stackpro` binary against this app's database and data dir.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stackpro"))
+            .args(args)
+            .env("STACKPRO_DATABASE_URL", &self.database_url)
+            .env("STACKPRO_DATA_DIR", self.data_dir.path())
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A signed-in person.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub access: String,
+    pub refresh: String,
+    pub tenant_id: String,
+    pub tenant_slug: String,
+    pub user_id: String,
+    pub email: String,
+}
+
+impl Account {
+    pub fn from_session(s: Value) -> Account {
+        Account {
+            access: s["access_token"].as_str().unwrap().to_owned(),
+            refresh: s["refresh_token"].as_str().unwrap().to_owned(),
+            tenant_id: s["tenant"]["id"].as_str().unwrap().to_owned(),
+            tenant_slug: s["tenant"]["slug"].as_str().unwrap().to_owned(),
+            user_id: s["user"]["id"].as_str().unwrap().to_owned(),
+            email: s["user"]["email"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+/// A problem+json body.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    pub field: Option<String>,
+    pub request_id: Option<String>,
+}
+
+pub trait ProblemExt {
+    async fn problem(self) -> Problem;
+}
+
+impl ProblemExt for Response {
+    /// Asserts the answer is problem+json and parses it.
+    async fn problem(self) -> Problem {
+        let ct = self.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(ct.as_deref(), Some("application/problem+json"), "status {}", self.status());
+        let status = self.status().as_u16();
+        let p: Problem = self.json().await.unwrap();
+        assert_eq!(p.status, status);
+        assert!(p.request_id.is_some());
+        p
+    }
+}
+
+/// Counts the rows of a table across tenants.
+pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
+    let mut tx = app.db.system_read().await.unwrap();
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let n: i64 = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
+    tx.commit().await.unwrap();
+    n
+}

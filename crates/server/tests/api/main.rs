@@ -1,0 +1,14 @@
+//! Integration tests: one binary, one module per capability. Every test runs
+//! the real server over HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod api_keys;
+mod audit;
+mod auth;
+mod bad_input;
+mod crypto;
+mod jobs;
+mod members;
+mod system;
+mod tenancy;

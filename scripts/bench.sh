@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make bench: see bench/README.md.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+services_up
+apt_need wrk
+cargo build -q --release -p stackpro-server -p stackpro-bench
+exec "$CARGO_TARGET_DIR/release/stackpro-bench" "$@"

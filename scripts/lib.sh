@@ -1,0 +1,55 @@
+# Shared helpers for the make targets: install what is missing (quietly,
+# idempotently), start the local services when they are down.
+set -euo pipefail
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stackpro-target}"
+VENV="${STACKPRO_VENV:-$HOME/.cache/stackpro-venv}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_need() {   # apt_need PKG...: install the missing ones only, quietly
+  local p missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+venv_need() {  # the test venv: aiosmtpd as the SMTP peer
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    say "creating $VENV (aiosmtpd)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd
+  fi
+  export STACKPRO_TEST_PYTHON="$VENV/bin/python"
+}
+
+web_deps() {   # npm packages of the web UI, from the lock file
+  if [ ! -d "$ROOT/web/node_modules" ] || [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
+    say "installing web dependencies"
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
+web_build() {
+  web_deps
+  if [ ! -f "$ROOT/web/dist/index.html" ] || [ -n "$(find "$ROOT/web/src" "$ROOT/web/index.html" -newer "$ROOT/web/dist/index.html" -print -quit)" ]; then
+    say "building the web UI"
+    (cd "$ROOT/web" && npm run -s build >/dev/null)
+  fi
+}
+
+services_up() {  # PostgreSQL and Redis on 127.0.0.1, started only when down
+  if ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
+  fi
+  if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
