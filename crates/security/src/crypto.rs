@@ -86,7 +86,9 @@ impl Kek {
     /// When it was sealed by another KEK, under another name, or altered.
     pub fn unwrap_secret(&self, name: &str, wrapped: &[u8]) -> Result<[u8; KEY_LEN], Error> {
         let plain = open(&self.cipher(), wrapped, name.as_bytes())?;
-        plain.try_into().map_err(|_| Error::Crypto("wrapped secret has the wrong length".into()))
+        plain
+            .try_into()
+            .map_err(|_| Error::Crypto("wrapped secret has the wrong length".into()))
     }
 }
 

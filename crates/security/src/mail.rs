@@ -15,8 +15,8 @@ pub enum Mailer {
     Log,
     /// Sent through an SMTP server.
     Smtp {
-        /// The transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The transport (boxed: it is large and the log variant is empty).
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         /// The sender.
         from: Mailbox,
     },
@@ -43,6 +43,7 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|e| Error::Crypto(format!("STACKPRO_SMTP_URL: {e}")))?
             .build();
+        let transport = Box::new(transport);
         let from = from
             .parse()
             .map_err(|e| Error::Crypto(format!("STACKPRO_SMTP_FROM: {e}")))?;

@@ -384,7 +384,13 @@ impl Security {
         }
         for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
             let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
-            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
+            store::rewrap_server_secret(
+                &mut tx,
+                &name,
+                &new.wrap_secret(&name, &secret)?,
+                new.id(),
+            )
+            .await?;
         }
         tx.commit().await?;
         for (tenant, _, _) in &rows {

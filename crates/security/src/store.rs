@@ -749,10 +749,24 @@ pub async fn audit_all(tx: &mut TenantTx) -> Result<Vec<AuditRow>, Error> {
 ///
 /// # Errors
 /// The database's error.
-pub async fn insert_server_secret(tx: &mut SystemTx, name: &str, wrapped: &[u8], kek_id: &str, now: DateTime<Utc>) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO server_secrets (name, wrapped, kek_id, created_at) VALUES ($1, $2, $3, $4) \
+pub async fn insert_server_secret(
+    tx: &mut SystemTx,
+    name: &str,
+    wrapped: &[u8],
+    kek_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str =
+        "INSERT INTO server_secrets (name, wrapped, kek_id, created_at) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (name) DO NOTHING";
-    exec!(tx, sqlx::query(SQL).bind(name).bind(wrapped).bind(kek_id).bind(now))?;
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(name)
+            .bind(wrapped)
+            .bind(kek_id)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -769,7 +783,12 @@ pub async fn server_secrets(tx: &mut SystemTx) -> Result<Vec<(String, Vec<u8>, S
 ///
 /// # Errors
 /// The database's error.
-pub async fn rewrap_server_secret(tx: &mut SystemTx, name: &str, wrapped: &[u8], kek_id: &str) -> Result<(), Error> {
+pub async fn rewrap_server_secret(
+    tx: &mut SystemTx,
+    name: &str,
+    wrapped: &[u8],
+    kek_id: &str,
+) -> Result<(), Error> {
     const SQL: &str = "UPDATE server_secrets SET wrapped = $2, kek_id = $3 WHERE name = $1";
     exec!(tx, sqlx::query(SQL).bind(name).bind(wrapped).bind(kek_id))?;
     Ok(())

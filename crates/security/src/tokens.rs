@@ -4,9 +4,8 @@
 //! our [`Clock`], not the library's, so tests can move time.
 
 use crate::crypto::Keyring;
-use crate::store;
-use stackpro_store::Db;
 use crate::error::Error;
+use crate::store;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
@@ -14,6 +13,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use stackpro_core::ids::{TenantId, UserId};
 use stackpro_core::Clock;
+use stackpro_store::Db;
 
 /// The name of the signing key among the server secrets.
 pub const SIGNING_KEY: &str = "access_token_signing_key";

@@ -135,7 +135,9 @@ impl App {
         let blobs = BlobStore::open(&cfg.blobs).context("opening blob storage")?;
         let mailer =
             Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
-        let signing_key = stackpro_security::tokens::signing_key(&db, &keys, clock.now()).await.context("loading the token signing key")?;
+        let signing_key = stackpro_security::tokens::signing_key(&db, &keys, clock.now())
+            .await
+            .context("loading the token signing key")?;
         let tokens = AccessTokens::new(signing_key, clock.clone(), cfg.access_token_ttl);
         let settings = Settings {
             public_url: cfg.public_url.clone(),
@@ -331,7 +333,13 @@ async fn readyz(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError
 /// Request counts and latencies in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        m.render(),
+    )
 }
 
 /// The OpenAPI document
@@ -339,5 +347,8 @@ async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
 /// This document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi_json(State(s): State<AppState>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_owned())
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        s.openapi.as_str().to_owned(),
+    )
 }

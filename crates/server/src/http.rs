@@ -104,7 +104,10 @@ pub async fn problems(req: Request, next: Next) -> Response {
 /// CORS) over to the re-rendered problem, but not the old body's.
 fn keep_headers(from: &Response, to: &mut Response) {
     for (name, value) in from.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !to.headers().contains_key(name) {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !to.headers().contains_key(name)
+        {
             to.headers_mut().insert(name.clone(), value.clone());
         }
     }

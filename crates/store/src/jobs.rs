@@ -330,7 +330,9 @@ impl Worker {
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
         let kinds: Vec<String> = self.handlers.keys().cloned().collect();
-        while let Some(job) = claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await? {
+        while let Some(job) =
+            claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await?
+        {
             let outcome = match self.handlers.get(&job.kind) {
                 Some(h) => h.run(&job).await,
                 None => Err(format!("no handler for job kind {:?}", job.kind)),

@@ -20,7 +20,8 @@ pub enum Backend {
 
 /// The server PostgreSQL tests create their databases on.
 pub fn pg_admin_url() -> String {
-    std::env::var("STACKPRO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("STACKPRO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn pg_url(db: &str) -> String {
@@ -115,7 +116,9 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
         let data_dir = tempfile::tempdir().unwrap();
         let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("stackpro.db").display()),
+            Backend::Sqlite => {
+                format!("sqlite://{}", data_dir.path().join("stackpro.db").display())
+            }
             Backend::Postgres => fresh_pg_database().await,
         };
         let mut raw = RawConfig {
@@ -145,7 +148,10 @@ impl TestApp {
         }));
         TestApp {
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             db,
             security,
             worker,
@@ -160,7 +166,13 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -178,7 +190,8 @@ impl TestApp {
         self.send(Method::POST, path, token, Some(body)).await
     }
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.send(Method::PATCH, path, Some(token), Some(body)).await
+        self.send(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
     pub async fn delete(&self, path: &str, token: &str) -> Response {
         self.send(Method::DELETE, path, Some(token), None).await
@@ -190,13 +203,23 @@ impl TestApp {
         let res = self
             .post("/api/v1/auth/signup", None, json!({ "email": email, "password": PASSWORD, "tenant_name": format!("{who} shop") }))
             .await;
-        assert_eq!(res.status(), 201, "signup failed: {}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            201,
+            "signup failed: {}",
+            res.text().await.unwrap()
+        );
         Account::from_session(res.json().await.unwrap())
     }
 
     /// Logs in and returns the session.
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     /// Runs every due job now (emails, ...).
@@ -206,10 +229,19 @@ impl TestApp {
 
     /// Creates an API key for `owner` and returns its secret and id.
     pub async fn api_key(&self, owner: &Account, scopes: &[&str]) -> (String, String) {
-        let res = self.post("/api/v1/api-keys", Some(&owner.access), json!({ "name": "ci", "scopes": scopes })).await;
+        let res = self
+            .post(
+                "/api/v1/api-keys",
+                Some(&owner.access),
+                json!({ "name": "ci", "scopes": scopes }),
+            )
+            .await;
         assert_eq!(res.status(), 201);
         let body: Value = res.json().await.unwrap();
-        (body["secret"].as_str().unwrap().to_owned(), body["api_key"]["id"].as_str().unwrap().to_owned())
+        (
+            body["secret"].as_str().unwrap().to_owned(),
+            body["api_key"]["id"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Runs the `stackpro` binary against this app's database and data dir.
@@ -271,8 +303,16 @@ pub trait ProblemExt {
 impl ProblemExt for Response {
     /// Asserts the answer is problem+json and parses it.
     async fn problem(self) -> Problem {
-        let ct = self.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
-        assert_eq!(ct.as_deref(), Some("application/problem+json"), "status {}", self.status());
+        let ct = self
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            ct.as_deref(),
+            Some("application/problem+json"),
+            "status {}",
+            self.status()
+        );
         let status = self.status().as_u16();
         let p: Problem = self.json().await.unwrap();
         assert_eq!(p.status, status);
@@ -285,7 +325,8 @@ impl ProblemExt for Response {
 pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
     let mut tx = app.db.system_read().await.unwrap();
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    let n: i64 = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
+    let n: i64 =
+        stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
     tx.commit().await.unwrap();
     n
 }

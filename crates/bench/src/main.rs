@@ -1,0 +1,348 @@
+//! `make bench`: measures StackPro against a reference in the same run and
+//! writes `bench/RESULTS.md`.
+//!
+//! Each server runs in its own process; `wrk` (Debian) drives it over loopback
+//! with 256 keep-alive connections. The reference is a bare axum handler
+//! returning a constant, in a child process of this binary
+//! (`stackpro-bench reference <port>`), so the ratio is "how much of what axum
+//! itself can do on this machine, right now, does StackPro keep".
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: u32 = 256;
+const SECONDS: u32 = 10;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("reference") {
+        let port: u16 = args.get(2).context("port")?.parse()?;
+        return reference(port);
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(run())
+}
+
+/// The bare axum server: one route, a constant body, nothing else.
+fn reference(port: u16) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let app = axum::Router::new().route("/", axum::routing::get(|| async { "{\"ok\":true}" }));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        axum::serve(listener, app).await?;
+        Ok(())
+    })
+}
+
+struct Server {
+    child: Child,
+    _dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn wait_ready(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(url).send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("{url} did not answer")
+}
+
+fn exe_dir() -> anyhow::Result<PathBuf> {
+    Ok(std::env::current_exe()?
+        .parent()
+        .context("exe dir")?
+        .to_owned())
+}
+
+async fn start_reference() -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let child = Command::new(std::env::current_exe()?)
+        .args(["reference", &port.to_string()])
+        .spawn()?;
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&url).await?;
+    Ok(Server {
+        child,
+        _dir: tempfile::tempdir()?,
+        url,
+    })
+}
+
+async fn start_stackpro(database_url: Option<&str>) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let dir = tempfile::tempdir()?;
+    let mut cmd = Command::new(exe_dir()?.join("stackpro"));
+    cmd.arg("serve")
+        .env("STACKPRO_LISTEN", format!("127.0.0.1:{port}"))
+        .env("STACKPRO_DATA_DIR", dir.path())
+        .env("STACKPRO_WEB_DIR", "/nonexistent")
+        .env("STACKPRO_AUTH_RATE_PER_IP", "1000000000")
+        .env("STACKPRO_AUTH_RATE_PER_ACCOUNT", "1000000000")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("STACKPRO_DATABASE_URL", url)
+            .env("STACKPRO_DATABASE_MAX_CONNECTIONS", "32");
+    }
+    let child = cmd.spawn().context("starting target/release/stackpro")?;
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{url}/healthz")).await?;
+    Ok(Server {
+        child,
+        _dir: dir,
+        url,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+/// Runs wrk and reads its summary.
+fn wrk(url: &str, extra: &[&str], dir: &Path) -> anyhow::Result<Load> {
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{CONNECTIONS}"),
+            &format!("-d{SECONDS}s"),
+            "--latency",
+            "--timeout",
+            "5s",
+        ])
+        .args(extra)
+        .arg(url)
+        .current_dir(dir)
+        .output()
+        .context("running wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let num = |prefix: &str| -> Option<&str> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+    };
+    let ms = |v: &str| -> f64 {
+        let (n, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+        let n: f64 = n.parse().unwrap_or(f64::NAN);
+        match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            _ => f64::NAN,
+        }
+    };
+    let rps: f64 = num("Requests/sec:")
+        .context("wrk printed no Requests/sec")?
+        .parse()?;
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx or 3xx responses"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Ok(Load {
+        rps,
+        p50_ms: num("50%").map(ms).unwrap_or(f64::NAN),
+        p99_ms: num("99%").map(ms).unwrap_or(f64::NAN),
+        errors,
+    })
+}
+
+async fn signup(url: &str, name: &str) -> anyhow::Result<Value> {
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/signup"))
+        .json(&json!({ "email": format!("bench@{name}.test"), "password": "benchmark password", "tenant_name": name }))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("signup: {}", res.text().await?);
+    }
+    Ok(res.json().await?)
+}
+
+fn pg_database() -> anyhow::Result<String> {
+    let db = format!("sp_bench_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        let ok = Command::new("psql")
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-c",
+                &sql,
+                "postgres",
+            ])
+            .status()?;
+        if !ok.success() {
+            bail!("psql {sql}");
+        }
+    }
+    Ok(format!("postgres://postgres@127.0.0.1:5432/{db}"))
+}
+
+fn drop_pg_database(url: &str) {
+    if let Some(db) = url.rsplit('/').next() {
+        let _ = Command::new("psql")
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+                "postgres",
+            ])
+            .status();
+    }
+}
+
+struct Row {
+    name: String,
+    load: Load,
+    ratio: Option<f64>,
+}
+
+async fn run() -> anyhow::Result<()> {
+    let work = tempfile::tempdir()?;
+    let login_lua = work.path().join("login.lua");
+    std::fs::write(
+        &login_lua,
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         wrk.body = '{\"email\":\"bench@login.test\",\"password\":\"benchmark password\"}'\n",
+    )?;
+
+    let mut rows = Vec::new();
+    eprintln!("reference: bare axum, constant body");
+    let reference = start_reference().await?;
+    let reference_load = wrk(&format!("{}/", reference.url), &[], work.path())?;
+    drop(reference);
+    rows.push(Row {
+        name: "bare axum handler (reference)".into(),
+        load: reference_load,
+        ratio: Some(1.0),
+    });
+
+    let pg = pg_database()?;
+    for (label, db) in [("SQLite", None), ("PostgreSQL", Some(pg.as_str()))] {
+        eprintln!("stackpro on {label}: GET /api/v1/me");
+        let server = start_stackpro(db).await?;
+        let session = signup(&server.url, "me").await?;
+        let token = session["access_token"].as_str().context("token")?;
+        let auth = format!("Authorization: Bearer {token}");
+        let load = wrk(
+            &format!("{}/api/v1/me", server.url),
+            &["-H", &auth],
+            work.path(),
+        )?;
+        rows.push(Row {
+            name: format!("GET /api/v1/me, {label}"),
+            load,
+            ratio: Some(load.rps / reference_load.rps),
+        });
+        drop(server);
+    }
+    drop_pg_database(&pg);
+
+    eprintln!("login: argon2id cost and POST /api/v1/auth/login");
+    let mut costs = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        stackpro_security::password::hash("benchmark password").await?;
+        costs.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    costs.sort_by(|a, b| a.total_cmp(b));
+    let argon_ms = costs[costs.len() / 2];
+    let server = start_stackpro(None).await?;
+    signup(&server.url, "login").await?;
+    let login = wrk(
+        &format!("{}/api/v1/auth/login", server.url),
+        &["-s", "login.lua"],
+        work.path(),
+    )?;
+    drop(server);
+    rows.push(Row {
+        name: "POST /api/v1/auth/login, SQLite".into(),
+        load: login,
+        ratio: None,
+    });
+
+    let mut md = String::new();
+    md.push_str("# Benchmark results\n\n");
+    md.push_str(&format!(
+        "Written by `make bench` (crates/bench). Each line: `wrk -t2 -c{CONNECTIONS} -d{SECONDS}s` on loopback, \
+         the server in its own release-built process, wrk and server sharing the machine's {} cores. \
+         The ratio is against the bare axum handler measured in the same run.\n\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    ));
+    md.push_str("| what | requests/s | p50 | p99 | non-2xx | ratio to reference |\n|---|---:|---:|---:|---:|---:|\n");
+    for r in &rows {
+        md.push_str(&format!(
+            "| {} | {:.0} | {:.2} ms | {:.2} ms | {} | {} |\n",
+            r.name,
+            r.load.rps,
+            r.load.p50_ms,
+            r.load.p99_ms,
+            r.load.errors,
+            r.ratio
+                .map(|x| format!("{:.0} %", x * 100.0))
+                .unwrap_or_else(|| "–".into())
+        ));
+    }
+    md.push_str(&format!(
+        "\nOne argon2id hash (m=19456 KiB, t=2, p=1, the OWASP parameters), median of 10 in this process: {argon_ms:.1} ms. \
+         The login endpoint verifies one such hash per request; its throughput is bounded by the cores: \
+         about {:.0} logins/s here.\n",
+        login.rps
+    ));
+    md.push_str("\nTargets (issue 3): `GET /api/v1/me` at 256 connections keeps at least 50 % of the reference's \
+                 requests per second, with p99 under 10 ms, on both databases.\n");
+    let me_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.name.starts_with("GET /api/v1/me"))
+        .collect();
+    let met = me_rows
+        .iter()
+        .all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0);
+    md.push_str(&format!(
+        "\nResult of this run: **{}**.\n",
+        if met {
+            "targets met"
+        } else {
+            "targets NOT met"
+        }
+    ));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
+    std::fs::write(&path, &md)?;
+    print!("{md}");
+    Ok(())
+}
