@@ -14,9 +14,9 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
 say "cargo test (SQLite and PostgreSQL)"
-cargo test -q --workspace 2>&1 | tee "$CARGO_TARGET_DIR/test.log" | grep -vE '^(running 0 tests|test result: ok. 0 passed.*)$|^$' || true
-grep -q "test result: FAILED" "$CARGO_TARGET_DIR/test.log" && exit 1
-grep -qE "^error" "$CARGO_TARGET_DIR/test.log" && exit 1
+# pipefail: a failing cargo test fails the script; grep only hides the
+# summaries of the crates that have no tests yet.
+cargo test -q --workspace 2>&1 | grep -vE '^(running 0 tests|test result: ok\. 0 passed.*|)$'
 
 say "OpenAPI client types are in sync"
 "$CARGO_TARGET_DIR/debug/stackpro" openapi > web/openapi.json

@@ -51,9 +51,7 @@ impl Drop for Server {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 async fn wait_ready(url: &str) -> anyhow::Result<()> {
@@ -68,24 +66,15 @@ async fn wait_ready(url: &str) -> anyhow::Result<()> {
 }
 
 fn exe_dir() -> anyhow::Result<PathBuf> {
-    Ok(std::env::current_exe()?
-        .parent()
-        .context("exe dir")?
-        .to_owned())
+    Ok(std::env::current_exe()?.parent().context("exe dir")?.to_owned())
 }
 
 async fn start_reference() -> anyhow::Result<Server> {
     let port = free_port()?;
-    let child = Command::new(std::env::current_exe()?)
-        .args(["reference", &port.to_string()])
-        .spawn()?;
+    let child = Command::new(std::env::current_exe()?).args(["reference", &port.to_string()]).spawn()?;
     let url = format!("http://127.0.0.1:{port}");
     wait_ready(&url).await?;
-    Ok(Server {
-        child,
-        _dir: tempfile::tempdir()?,
-        url,
-    })
+    Ok(Server { child, _dir: tempfile::tempdir()?, url })
 }
 
 async fn start_stackpro(database_url: Option<&str>) -> anyhow::Result<Server> {
@@ -98,21 +87,17 @@ async fn start_stackpro(database_url: Option<&str>) -> anyhow::Result<Server> {
         .env("STACKPRO_WEB_DIR", "/nonexistent")
         .env("STACKPRO_AUTH_RATE_PER_IP", "1000000000")
         .env("STACKPRO_AUTH_RATE_PER_ACCOUNT", "1000000000")
-        .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    // Default settings, logging included (info, pretty): every request's
+    // span is built, as in production.
     if let Some(url) = database_url {
-        cmd.env("STACKPRO_DATABASE_URL", url)
-            .env("STACKPRO_DATABASE_MAX_CONNECTIONS", "32");
+        cmd.env("STACKPRO_DATABASE_URL", url).env("STACKPRO_DATABASE_MAX_CONNECTIONS", "32");
     }
     let child = cmd.spawn().context("starting target/release/stackpro")?;
     let url = format!("http://127.0.0.1:{port}");
     wait_ready(&format!("{url}/healthz")).await?;
-    Ok(Server {
-        child,
-        _dir: dir,
-        url,
-    })
+    Ok(Server { child, _dir: dir, url })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -126,14 +111,7 @@ struct Load {
 /// Runs wrk and reads its summary.
 fn wrk(url: &str, extra: &[&str], dir: &Path) -> anyhow::Result<Load> {
     let out = Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{CONNECTIONS}"),
-            &format!("-d{SECONDS}s"),
-            "--latency",
-            "--timeout",
-            "5s",
-        ])
+        .args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{SECONDS}s"), "--latency", "--timeout", "5s"])
         .args(extra)
         .arg(url)
         .current_dir(dir)
@@ -141,9 +119,7 @@ fn wrk(url: &str, extra: &[&str], dir: &Path) -> anyhow::Result<Load> {
         .context("running wrk (apt-get install wrk)")?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let num = |prefix: &str| -> Option<&str> {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
+        text.lines().find(|l| l.trim_start().starts_with(prefix)).and_then(|l| l.split_whitespace().nth(1))
     };
     let ms = |v: &str| -> f64 {
         let (n, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
@@ -155,9 +131,7 @@ fn wrk(url: &str, extra: &[&str], dir: &Path) -> anyhow::Result<Load> {
             _ => f64::NAN,
         }
     };
-    let rps: f64 = num("Requests/sec:")
-        .context("wrk printed no Requests/sec")?
-        .parse()?;
+    let rps: f64 = num("Requests/sec:").context("wrk printed no Requests/sec")?.parse()?;
     let errors = text
         .lines()
         .find(|l| l.contains("Non-2xx or 3xx responses"))
@@ -186,22 +160,9 @@ async fn signup(url: &str, name: &str) -> anyhow::Result<Value> {
 
 fn pg_database() -> anyhow::Result<String> {
     let db = format!("sp_bench_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db}"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        let ok = Command::new("psql")
-            .args([
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                &sql,
-                "postgres",
-            ])
-            .status()?;
+    for sql in [format!("DROP DATABASE IF EXISTS {db}"), format!("CREATE DATABASE {db}")] {
+        let ok =
+            Command::new("psql").args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-c", &sql, "postgres"]).status()?;
         if !ok.success() {
             bail!("psql {sql}");
         }
@@ -246,11 +207,7 @@ async fn run() -> anyhow::Result<()> {
     let reference = start_reference().await?;
     let reference_load = wrk(&format!("{}/", reference.url), &[], work.path())?;
     drop(reference);
-    rows.push(Row {
-        name: "bare axum handler (reference)".into(),
-        load: reference_load,
-        ratio: Some(1.0),
-    });
+    rows.push(Row { name: "bare axum handler (reference)".into(), load: reference_load, ratio: Some(1.0) });
 
     let pg = pg_database()?;
     for (label, db) in [("SQLite", None), ("PostgreSQL", Some(pg.as_str()))] {
@@ -259,16 +216,8 @@ async fn run() -> anyhow::Result<()> {
         let session = signup(&server.url, "me").await?;
         let token = session["access_token"].as_str().context("token")?;
         let auth = format!("Authorization: Bearer {token}");
-        let load = wrk(
-            &format!("{}/api/v1/me", server.url),
-            &["-H", &auth],
-            work.path(),
-        )?;
-        rows.push(Row {
-            name: format!("GET /api/v1/me, {label}"),
-            load,
-            ratio: Some(load.rps / reference_load.rps),
-        });
+        let load = wrk(&format!("{}/api/v1/me", server.url), &["-H", &auth], work.path())?;
+        rows.push(Row { name: format!("GET /api/v1/me, {label}"), load, ratio: Some(load.rps / reference_load.rps) });
         drop(server);
     }
     drop_pg_database(&pg);
@@ -284,17 +233,9 @@ async fn run() -> anyhow::Result<()> {
     let argon_ms = costs[costs.len() / 2];
     let server = start_stackpro(None).await?;
     signup(&server.url, "login").await?;
-    let login = wrk(
-        &format!("{}/api/v1/auth/login", server.url),
-        &["-s", "login.lua"],
-        work.path(),
-    )?;
+    let login = wrk(&format!("{}/api/v1/auth/login", server.url), &["-s", "login.lua"], work.path())?;
     drop(server);
-    rows.push(Row {
-        name: "POST /api/v1/auth/login, SQLite".into(),
-        load: login,
-        ratio: None,
-    });
+    rows.push(Row { name: "POST /api/v1/auth/login, SQLite".into(), load: login, ratio: None });
 
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
@@ -313,9 +254,7 @@ async fn run() -> anyhow::Result<()> {
             r.load.p50_ms,
             r.load.p99_ms,
             r.load.errors,
-            r.ratio
-                .map(|x| format!("{:.0} %", x * 100.0))
-                .unwrap_or_else(|| "–".into())
+            r.ratio.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "–".into())
         ));
     }
     md.push_str(&format!(
@@ -324,23 +263,13 @@ async fn run() -> anyhow::Result<()> {
          about {:.0} logins/s here.\n",
         login.rps
     ));
-    md.push_str("\nTargets (issue 3): `GET /api/v1/me` at 256 connections keeps at least 50 % of the reference's \
-                 requests per second, with p99 under 10 ms, on both databases.\n");
-    let me_rows: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.name.starts_with("GET /api/v1/me"))
-        .collect();
-    let met = me_rows
-        .iter()
-        .all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0);
-    md.push_str(&format!(
-        "\nResult of this run: **{}**.\n",
-        if met {
-            "targets met"
-        } else {
-            "targets NOT met"
-        }
-    ));
+    md.push_str(
+        "\nTargets (issue 3): `GET /api/v1/me` at 256 connections keeps at least 50 % of the reference's \
+                 requests per second, with p99 under 10 ms, on both databases.\n",
+    );
+    let me_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("GET /api/v1/me")).collect();
+    let met = me_rows.iter().all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0);
+    md.push_str(&format!("\nResult of this run: **{}**.\n", if met { "targets met" } else { "targets NOT met" }));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
     std::fs::write(&path, &md)?;
     print!("{md}");

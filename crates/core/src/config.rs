@@ -29,10 +29,7 @@ pub enum ConfigError {
 }
 
 fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        setting,
-        message: message.into(),
-    }
+    ConfigError::Invalid { setting, message: message.into() }
 }
 
 /// Settings as read, before validation. Field names are the flat setting names.
@@ -214,17 +211,11 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(invalid(
-                    "--config",
-                    format!("{} does not exist", path.display()),
-                ));
+                return Err(invalid("--config", format!("{} does not exist", path.display())));
             }
             fig = fig.merge(Toml::file(path));
         }
-        let raw: RawConfig = fig
-            .merge(Env::prefixed("STACKPRO_"))
-            .extract()
-            .map_err(Box::new)?;
+        let raw: RawConfig = fig.merge(Env::prefixed("STACKPRO_")).extract().map_err(Box::new)?;
         raw.validate()
     }
 
@@ -233,11 +224,7 @@ impl Config {
     /// # Errors
     /// Never for a valid path; kept fallible like [`RawConfig::validate`].
     pub fn for_data_dir(data_dir: &Path) -> Result<Config, ConfigError> {
-        RawConfig {
-            data_dir: data_dir.to_owned(),
-            ..RawConfig::default()
-        }
-        .validate()
+        RawConfig { data_dir: data_dir.to_owned(), ..RawConfig::default() }.validate()
     }
 }
 
@@ -248,13 +235,7 @@ impl RawConfig {
     /// A [`ConfigError::Invalid`] naming the setting at fault.
     pub fn validate(self) -> Result<Config, ConfigError> {
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            invalid(
-                "STACKPRO_LISTEN",
-                format!(
-                    "expected host:port such as 127.0.0.1:8080, got {:?}",
-                    self.listen
-                ),
-            )
+            invalid("STACKPRO_LISTEN", format!("expected host:port such as 127.0.0.1:8080, got {:?}", self.listen))
         })?;
         let database = match self.database_url.as_deref() {
             None | Some("") => DatabaseUrl::Sqlite(self.data_dir.join("stackpro.db")),
@@ -262,48 +243,28 @@ impl RawConfig {
                 DatabaseUrl::Postgres(url.to_owned())
             }
             Some(url) if url.starts_with("sqlite:") => {
-                let path = url
-                    .trim_start_matches("sqlite://")
-                    .trim_start_matches("sqlite:");
+                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
                 if path.is_empty() {
-                    return Err(invalid(
-                        "STACKPRO_DATABASE_URL",
-                        "sqlite:// needs a file path",
-                    ));
+                    return Err(invalid("STACKPRO_DATABASE_URL", "sqlite:// needs a file path"));
                 }
                 DatabaseUrl::Sqlite(PathBuf::from(path))
             }
-            Some(_) => {
-                return Err(invalid(
-                    "STACKPRO_DATABASE_URL",
-                    "expected sqlite:// or postgres://",
-                ))
-            }
+            Some(_) => return Err(invalid("STACKPRO_DATABASE_URL", "expected sqlite:// or postgres://")),
         };
         if self.database_max_connections == 0 {
-            return Err(invalid(
-                "STACKPRO_DATABASE_MAX_CONNECTIONS",
-                "must be at least 1",
-            ));
+            return Err(invalid("STACKPRO_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
         }
         if let Some(url) = &self.redis_url {
             if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(invalid(
-                    "STACKPRO_REDIS_URL",
-                    "expected redis:// or rediss://",
-                ));
+                return Err(invalid("STACKPRO_REDIS_URL", "expected redis:// or rediss://"));
             }
         }
         let public_url = match &self.public_url {
             Some(u) => {
-                let parsed =
-                    Url::parse(u).map_err(|e| invalid("STACKPRO_PUBLIC_URL", e.to_string()))?;
+                let parsed = Url::parse(u).map_err(|e| invalid("STACKPRO_PUBLIC_URL", e.to_string()))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(invalid(
-                        "STACKPRO_PUBLIC_URL",
-                        "expected an http:// or https:// URL",
-                    ));
+                    return Err(invalid("STACKPRO_PUBLIC_URL", "expected an http:// or https:// URL"));
                 }
                 u.trim_end_matches('/').to_owned()
             }
@@ -311,9 +272,7 @@ impl RawConfig {
         };
         let blobs = match self.blob_url.as_deref() {
             None | Some("") => BlobConfig::Local(self.data_dir.join("blobs")),
-            Some(u) if u.starts_with("file://") => {
-                BlobConfig::Local(PathBuf::from(&u["file://".len()..]))
-            }
+            Some(u) if u.starts_with("file://") => BlobConfig::Local(PathBuf::from(&u["file://".len()..])),
             Some(u) if u.starts_with("s3://") => {
                 let bucket = u["s3://".len()..].trim_end_matches('/');
                 if bucket.is_empty() || bucket.contains('/') {
@@ -327,53 +286,30 @@ impl RawConfig {
                     secret_access_key: self.s3_secret_access_key.clone(),
                 }
             }
-            Some(_) => {
-                return Err(invalid(
-                    "STACKPRO_BLOB_URL",
-                    "expected file:///dir or s3://bucket",
-                ))
-            }
+            Some(_) => return Err(invalid("STACKPRO_BLOB_URL", "expected file:///dir or s3://bucket")),
         };
         let log = match self.log.as_str() {
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
             _ => return Err(invalid("STACKPRO_LOG", "expected pretty or json")),
         };
-        let cors_origins: Vec<String> = self
-            .cors_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let cors_origins: Vec<String> =
+            self.cors_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         for origin in &cors_origins {
             if Url::parse(origin).is_err() {
-                return Err(invalid(
-                    "STACKPRO_CORS_ORIGINS",
-                    format!("{origin:?} is not an origin URL"),
-                ));
+                return Err(invalid("STACKPRO_CORS_ORIGINS", format!("{origin:?} is not an origin URL")));
             }
         }
         if self.access_token_ttl_secs < 30 {
-            return Err(invalid(
-                "STACKPRO_ACCESS_TOKEN_TTL_SECS",
-                "must be at least 30",
-            ));
+            return Err(invalid("STACKPRO_ACCESS_TOKEN_TTL_SECS", "must be at least 30"));
         }
         if self.body_limit_bytes < 1024 {
-            return Err(invalid(
-                "STACKPRO_BODY_LIMIT_BYTES",
-                "must be at least 1024",
-            ));
+            return Err(invalid("STACKPRO_BODY_LIMIT_BYTES", "must be at least 1024"));
         }
-        let smtp_from = self
-            .smtp_from
-            .unwrap_or_else(|| format!("StackPro <no-reply@{}>", self.base_domain));
+        let smtp_from = self.smtp_from.unwrap_or_else(|| format!("StackPro <no-reply@{}>", self.base_domain));
         Ok(Config {
             listen,
-            master_key_file: self
-                .master_key_file
-                .unwrap_or_else(|| self.data_dir.join("master.key")),
+            master_key_file: self.master_key_file.unwrap_or_else(|| self.data_dir.join("master.key")),
             data_dir: self.data_dir,
             database,
             database_max_connections: self.database_max_connections,
@@ -468,10 +404,7 @@ mod tests {
     #[test]
     fn nothing_set_gives_sqlite_and_local_blobs_under_the_data_dir() {
         let c = RawConfig::default().validate().unwrap();
-        assert_eq!(
-            c.database,
-            DatabaseUrl::Sqlite(PathBuf::from("./data/stackpro.db"))
-        );
+        assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("./data/stackpro.db")));
         assert!(matches!(c.blobs, BlobConfig::Local(ref p) if p == &PathBuf::from("./data/blobs")));
         assert_eq!(c.master_key_file, PathBuf::from("./data/master.key"));
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
@@ -479,22 +412,14 @@ mod tests {
 
     #[test]
     fn a_bad_database_url_names_the_setting() {
-        let raw = RawConfig {
-            database_url: Some("mysql://x".into()),
-            ..RawConfig::default()
-        };
+        let raw = RawConfig { database_url: Some("mysql://x".into()), ..RawConfig::default() };
         let err = raw.validate().unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "STACKPRO_DATABASE_URL: expected sqlite:// or postgres://"
-        );
+        assert_eq!(err, "STACKPRO_DATABASE_URL: expected sqlite:// or postgres://");
     }
 
     #[test]
     fn the_example_parses_back_to_the_defaults() {
-        let parsed: RawConfig = Figment::from(Toml::string(&example_toml()))
-            .extract()
-            .unwrap();
+        let parsed: RawConfig = Figment::from(Toml::string(&example_toml())).extract().unwrap();
         let d = RawConfig::default();
         assert_eq!(parsed.listen, d.listen);
         assert_eq!(parsed.auth_rate_per_ip, d.auth_rate_per_ip);

@@ -100,20 +100,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and a human-readable detail.
     pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-            field: None,
-            retry_after: None,
-            cause: None,
-        }
+        Self { code, detail: detail.into(), field: None, retry_after: None, cause: None }
     }
     /// An internal error: the client sees only "internal error"; `cause` is logged.
     pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self {
-            cause: Some(Arc::new(cause)),
-            ..Self::new(Code::Internal, "internal error")
-        }
+        Self { cause: Some(Arc::new(cause)), ..Self::new(Code::Internal, "internal error") }
     }
     /// Names the request field at fault (a JSON pointer such as `/email`).
     pub fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
@@ -152,15 +143,8 @@ impl<E: ErrorCode> From<E> for ApiError {
     fn from(e: E) -> Self {
         let code = e.code();
         let mut api = if code == Code::Internal || code == Code::Unavailable {
-            let detail = if code == Code::Internal {
-                "internal error"
-            } else {
-                "service unavailable"
-            };
-            Self {
-                cause: Some(Arc::new(e)),
-                ..Self::new(code, detail)
-            }
+            let detail = if code == Code::Internal { "internal error" } else { "service unavailable" };
+            Self { cause: Some(Arc::new(e)), ..Self::new(code, detail) }
         } else {
             let mut api = Self::new(code, e.to_string());
             api.field = e.field().map(Cow::Borrowed);
@@ -203,11 +187,9 @@ pub fn problem_response(err: &ApiError, request_id: Option<String>) -> Response 
     let problem = err.problem(request_id);
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut res = (err.code.status(), body).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if let Some(secs) = err.retry_after {
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     res
 }
@@ -235,10 +217,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
             let name = code.as_str();
-            assert!(
-                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "{name}"
-            );
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{name}");
             assert!(seen.insert(name), "duplicate code {name}");
         }
     }

@@ -39,15 +39,12 @@ where
                 "Send the body with `Content-Type: application/json`.",
             ));
         }
-        let bytes = bytes::Bytes::from_request(req, state)
-            .await
-            .map_err(|r| match r {
-                BytesRejection::FailedToBufferBody(_) => ApiError::new(
-                    Code::PayloadTooLarge,
-                    "The request body is larger than allowed.",
-                ),
-                other => ApiError::new(Code::InvalidBody, other.body_text()),
-            })?;
+        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|r| match r {
+            BytesRejection::FailedToBufferBody(_) => {
+                ApiError::new(Code::PayloadTooLarge, "The request body is larger than allowed.")
+            }
+            other => ApiError::new(Code::InvalidBody, other.body_text()),
+        })?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -81,9 +78,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     for seg in path.iter() {
         match seg {
             Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } => {
-                out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-            }
+            Segment::Map { key } => out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
             Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
             Segment::Unknown => {}
         }
@@ -144,11 +139,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .copied()
-            .unwrap_or(ClientIp(IpAddr::from([127, 0, 0, 1]))))
+        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or(ClientIp(IpAddr::from([127, 0, 0, 1]))))
     }
 }
 

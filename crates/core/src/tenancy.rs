@@ -99,10 +99,7 @@ impl TenantCtx {
         if self.role.at_least(min) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                Code::Forbidden,
-                format!("This action needs the {} role or higher.", min.as_str()),
-            ))
+            Err(ApiError::new(Code::Forbidden, format!("This action needs the {} role or higher.", min.as_str())))
         }
     }
     /// Refuses a write by a read-only API key, then checks the role.
@@ -111,10 +108,7 @@ impl TenantCtx {
     /// `forbidden` for a read-only key or a lower role.
     pub fn require_write(&self, min: Role) -> Result<(), ApiError> {
         if self.read_only {
-            return Err(ApiError::new(
-                Code::Forbidden,
-                "This API key may only read.",
-            ));
+            return Err(ApiError::new(Code::Forbidden, "This API key may only read."));
         }
         self.require(min)
     }
@@ -184,9 +178,6 @@ mod tests {
             read_only: true,
         };
         assert!(ctx.require(Role::Admin).is_ok());
-        assert_eq!(
-            ctx.require_write(Role::Member).unwrap_err().code(),
-            Code::Forbidden
-        );
+        assert_eq!(ctx.require_write(Role::Member).unwrap_err().code(), Code::Forbidden);
     }
 }

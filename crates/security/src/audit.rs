@@ -103,25 +103,14 @@ pub fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Verification {
             return bad(
                 i as u64,
                 expected_seq,
-                format!(
-                    "entry {expected_seq} is missing or out of order (found {} in its place)",
-                    row.seq
-                ),
+                format!("entry {expected_seq} is missing or out of order (found {} in its place)", row.seq),
             );
         }
         if row.prev_hash != prev {
-            return bad(
-                i as u64,
-                row.seq,
-                format!("entry {} does not link to entry {}", row.seq, row.seq - 1),
-            );
+            return bad(i as u64, row.seq, format!("entry {} does not link to entry {}", row.seq, row.seq - 1));
         }
         if row.compute_hash(&prev) != row.hash {
-            return bad(
-                i as u64,
-                row.seq,
-                format!("entry {} was changed after it was written", row.seq),
-            );
+            return bad(i as u64, row.seq, format!("entry {} was changed after it was written", row.seq));
         }
         prev = row.hash.clone();
     }
@@ -129,23 +118,10 @@ pub fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Verification {
     match head {
         Some((seq, hash)) if seq != n || hash != prev => {
             let first = (n + 1).min(seq.max(1));
-            bad(
-                rows.len() as u64,
-                first,
-                format!("the log ends at entry {n} but its head records entry {seq}"),
-            )
+            bad(rows.len() as u64, first, format!("the log ends at entry {n} but its head records entry {seq}"))
         }
-        None if n > 0 => bad(
-            rows.len() as u64,
-            1,
-            "the log has entries but no head".into(),
-        ),
-        _ => Verification {
-            ok: true,
-            checked: rows.len() as u64,
-            first_bad_seq: None,
-            reason: None,
-        },
+        None if n > 0 => bad(rows.len() as u64, 1, "the log has entries but no head".into()),
+        _ => Verification { ok: true, checked: rows.len() as u64, first_bad_seq: None, reason: None },
     }
 }
 

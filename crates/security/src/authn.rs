@@ -22,25 +22,14 @@ impl Authenticator for Security {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim);
-        let api_key = parts
-            .headers
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim);
+        let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
         let ctx = match (bearer, api_key) {
-            (Some(k), _) | (None, Some(k)) if k.starts_with(API_KEY_PREFIX) => {
-                self.by_api_key(k).await
-            }
+            (Some(k), _) | (None, Some(k)) if k.starts_with(API_KEY_PREFIX) => self.by_api_key(k).await,
             (Some(token), _) => self.by_access_token(token).await,
             (None, Some(_)) => Err(Error::Unauthorized("The API key is not valid.")),
-            (None, None) => Err(Error::Unauthorized(
-                "Sign in, or send an access token or API key.",
-            )),
+            (None, None) => Err(Error::Unauthorized("Sign in, or send an access token or API key.")),
         };
         Ok(ctx?)
     }
@@ -49,42 +38,45 @@ impl Authenticator for Security {
 impl Security {
     async fn by_access_token(&self, token: &str) -> Result<TenantCtx, Error> {
         let claims = self.tokens().verify(token)?;
-        let mut tx = self.db().tenant_read_for(claims.tid).await?;
-        let user = store::user(&mut tx, claims.sub).await?;
-        tx.commit().await?;
-        let user = user.filter(|u| u.is_active()).ok_or(Error::Unauthorized(
-            "The account behind this token no longer exists.",
-        ))?;
+        let member = self
+            .cached_user(claims.tid, claims.sub)
+            .await?
+            .ok_or(Error::Unauthorized("The account behind this token no longer exists."))?;
         Ok(TenantCtx {
             tenant: claims.tid,
-            principal: Principal::User(user.id),
-            role: user.role(),
+            principal: Principal::User(member.user.id),
+            role: member.user.role(),
             read_only: false,
         })
     }
 
     async fn by_api_key(&self, secret: &str) -> Result<TenantCtx, Error> {
-        let mut sys = self.db().system_read().await?;
-        let key = store::api_key_by_hash(&mut sys, &token_hash(secret)).await?;
-        sys.commit().await?;
-        let key = key
+        let hash = token_hash(secret);
+        let key = match self.cache().api_key(&hash) {
+            Some(hit) => Some(hit),
+            None => {
+                let generation = self.cache().generation();
+                let mut sys = self.db().system_read().await?;
+                let key = store::api_key_by_hash(&mut sys, &hash).await?;
+                sys.commit().await?;
+                if let Some(k) = key.as_ref().filter(|k| k.revoked_at.is_none()) {
+                    self.cache().put_api_key(generation, hash.clone(), k.clone());
+                }
+                key
+            }
+        };
+        let mut key = key
             .filter(|k| k.revoked_at.is_none())
-            .ok_or(Error::Unauthorized(
-                "The API key is not valid or was revoked.",
-            ))?;
+            .ok_or(Error::Unauthorized("The API key is not valid or was revoked."))?;
         let now = self.clock_now();
-        if key
-            .last_used_at
-            .is_none_or(|t| now - t > chrono::Duration::minutes(1))
-        {
+        // Record use at most once a minute, so reads stay reads.
+        if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+            let generation = self.cache().generation();
             self.touch_api_key(key.tenant_id, key.id).await?;
+            key.last_used_at = Some(now);
+            self.cache().put_api_key(generation, hash, key.clone());
         }
         let (role, read_only) = Scopes::from_stored(&key.scopes).role();
-        Ok(TenantCtx {
-            tenant: key.tenant_id,
-            principal: Principal::ApiKey(key.id),
-            role,
-            read_only,
-        })
+        Ok(TenantCtx { tenant: key.tenant_id, principal: Principal::ApiKey(key.id), role, read_only })
     }
 }

@@ -69,9 +69,7 @@ impl Kek {
     /// When the wrapped key was made by another KEK, for another tenant, or altered.
     pub fn unwrap_key(&self, tenant: TenantId, wrapped: &[u8]) -> Result<[u8; KEY_LEN], Error> {
         let plain = open(&self.cipher(), wrapped, tenant.0.as_bytes())?;
-        plain
-            .try_into()
-            .map_err(|_| Error::Crypto("wrapped key has the wrong length".into()))
+        plain.try_into().map_err(|_| Error::Crypto("wrapped key has the wrong length".into()))
     }
     /// Seals a server secret under this KEK, bound to its name.
     ///
@@ -86,9 +84,7 @@ impl Kek {
     /// When it was sealed by another KEK, under another name, or altered.
     pub fn unwrap_secret(&self, name: &str, wrapped: &[u8]) -> Result<[u8; KEY_LEN], Error> {
         let plain = open(&self.cipher(), wrapped, name.as_bytes())?;
-        plain
-            .try_into()
-            .map_err(|_| Error::Crypto("wrapped secret has the wrong length".into()))
+        plain.try_into().map_err(|_| Error::Crypto("wrapped secret has the wrong length".into()))
     }
 }
 
@@ -107,9 +103,7 @@ fn seal(cipher: &Aes256Gcm, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> 
 
 fn open(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
     if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != FORMAT_V1 {
-        return Err(Error::Crypto(
-            "ciphertext is truncated or of an unknown format".into(),
-        ));
+        return Err(Error::Crypto("ciphertext is truncated or of an unknown format".into()));
     }
     let (nonce, ct) = sealed[1..].split_at(NONCE_LEN);
     cipher
@@ -138,10 +132,7 @@ impl Keyring {
             write_key_file(path, &Kek::generate())?;
             true
         };
-        let ring = Keyring {
-            path: path.to_owned(),
-            keys: Arc::new(RwLock::new(Vec::new())),
-        };
+        let ring = Keyring { path: path.to_owned(), keys: Arc::new(RwLock::new(Vec::new())) };
         ring.reload()?;
         Ok((ring, created))
     }
@@ -181,8 +172,7 @@ impl Keyring {
             return Ok(k);
         }
         self.reload()?;
-        find(self)
-            .ok_or_else(|| Error::KeyUnavailable(format!("no key-encryption key with id {id}")))
+        find(self).ok_or_else(|| Error::KeyUnavailable(format!("no key-encryption key with id {id}")))
     }
 
     /// A fresh random 256-bit secret.
@@ -242,8 +232,7 @@ impl Keyring {
     pub fn retire_previous(&self) -> Result<(), Error> {
         let prev = previous_path(&self.path);
         if prev.exists() {
-            std::fs::remove_file(&prev)
-                .map_err(|e| Error::KeyUnavailable(format!("{}: {e}", prev.display())))?;
+            std::fs::remove_file(&prev).map_err(|e| Error::KeyUnavailable(format!("{}: {e}", prev.display())))?;
         }
         self.reload()
     }
@@ -274,14 +263,12 @@ fn previous_path(path: &Path) -> PathBuf {
 }
 
 fn read_key_file(path: &Path) -> Result<Kek, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::KeyUnavailable(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::KeyUnavailable(format!("{}: {e}", path.display())))?;
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim())
         .map_err(|_| Error::KeyUnavailable(format!("{}: not base64url", path.display())))?;
-    let key: [u8; KEY_LEN] = bytes
-        .try_into()
-        .map_err(|_| Error::KeyUnavailable(format!("{}: expected 32 bytes", path.display())))?;
+    let key: [u8; KEY_LEN] =
+        bytes.try_into().map_err(|_| Error::KeyUnavailable(format!("{}: expected 32 bytes", path.display())))?;
     Ok(Kek::from_bytes(key))
 }
 
@@ -301,8 +288,7 @@ fn write_key_file(path: &Path, kek: &Kek) -> Result<(), Error> {
         opts.mode(0o600);
     }
     let mut f = opts.open(&tmp).map_err(fail)?;
-    f.write_all(URL_SAFE_NO_PAD.encode(kek.key).as_bytes())
-        .map_err(fail)?;
+    f.write_all(URL_SAFE_NO_PAD.encode(kek.key).as_bytes()).map_err(fail)?;
     f.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
 }
@@ -344,10 +330,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let (old, new) = ring.rotate_files().unwrap();
         assert_ne!(old.id(), new.id());

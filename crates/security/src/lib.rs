@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod authn;
+pub mod cache;
 pub mod crypto;
 pub mod error;
 pub mod mail;

@@ -44,9 +44,7 @@ impl Mailer {
             .map_err(|e| Error::Crypto(format!("STACKPRO_SMTP_URL: {e}")))?
             .build();
         let transport = Box::new(transport);
-        let from = from
-            .parse()
-            .map_err(|e| Error::Crypto(format!("STACKPRO_SMTP_FROM: {e}")))?;
+        let from = from.parse().map_err(|e| Error::Crypto(format!("STACKPRO_SMTP_FROM: {e}")))?;
         Ok(Mailer::Smtp { transport, from })
     }
 
@@ -74,11 +72,7 @@ impl Mailer {
                     .header(ContentType::TEXT_PLAIN)
                     .body(body.to_owned())
                     .map_err(|e| format!("building mail: {e}"))?;
-                transport
-                    .send(msg)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("SMTP: {e}"))
+                transport.send(msg).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
             }
         }
     }

@@ -288,12 +288,7 @@ pub struct User {
 
 impl From<&UserRow> for User {
     fn from(r: &UserRow) -> Self {
-        User {
-            id: r.id,
-            email: r.email.clone(),
-            name: r.name.clone(),
-            created_at: r.created_at,
-        }
+        User { id: r.id, email: r.email.clone(), name: r.name.clone(), created_at: r.created_at }
     }
 }
 
@@ -333,11 +328,7 @@ impl From<&UserRow> for Member {
             email: r.email.clone(),
             name: r.name.clone(),
             role: r.role(),
-            status: if r.is_active() {
-                MemberStatus::Active
-            } else {
-                MemberStatus::Invited
-            },
+            status: if r.is_active() { MemberStatus::Active } else { MemberStatus::Invited },
             created_at: r.created_at,
             last_login_at: r.last_login_at,
         }
@@ -406,13 +397,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_bad_ones_refused() {
-        assert_eq!(
-            Email::parse("  Alice@Example.COM ").unwrap().as_str(),
-            "alice@example.com"
-        );
-        for bad in [
-            "", "alice", "@x.io", "a@b", "a b@x.io", "a@@x.io", "a@x..io", "a@.x.io",
-        ] {
+        assert_eq!(Email::parse("  Alice@Example.COM ").unwrap().as_str(), "alice@example.com");
+        for bad in ["", "alice", "@x.io", "a@b", "a b@x.io", "a@@x.io", "a@x..io", "a@.x.io"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -428,10 +414,7 @@ mod tests {
 
     #[test]
     fn a_slug_is_subdomain_safe() {
-        assert_eq!(
-            TenantName::parse("Café Müller & Sons!").unwrap().slug(),
-            "caf-m-ller-sons"
-        );
+        assert_eq!(TenantName::parse("Café Müller & Sons!").unwrap().slug(), "caf-m-ller-sons");
         assert_eq!(TenantName::parse("ab").unwrap().slug(), "workspace-ab");
         assert_eq!(TenantName::parse("!!!").unwrap().slug(), "workspace");
         let long = TenantName::parse(&"a".repeat(100)).unwrap().slug();
@@ -440,18 +423,9 @@ mod tests {
 
     #[test]
     fn scopes_map_to_a_role() {
-        assert_eq!(
-            Scopes::new(vec![Scope::Read]).unwrap().role(),
-            (Role::Member, true)
-        );
-        assert_eq!(
-            Scopes::new(vec![Scope::Write, Scope::Read]).unwrap().role(),
-            (Role::Member, false)
-        );
-        assert_eq!(
-            Scopes::new(vec![Scope::Admin]).unwrap().role(),
-            (Role::Admin, false)
-        );
+        assert_eq!(Scopes::new(vec![Scope::Read]).unwrap().role(), (Role::Member, true));
+        assert_eq!(Scopes::new(vec![Scope::Write, Scope::Read]).unwrap().role(), (Role::Member, false));
+        assert_eq!(Scopes::new(vec![Scope::Admin]).unwrap().role(), (Role::Admin, false));
         assert!(Scopes::new(vec![]).is_err());
         let s = Scopes::new(vec![Scope::Write, Scope::Read, Scope::Read]).unwrap();
         assert_eq!(Scopes::from_stored(&s.to_stored()), s);

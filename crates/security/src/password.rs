@@ -2,9 +2,7 @@
 //! (19 MiB of memory, 2 passes, 1 lane), off the async threads.
 
 use crate::error::Error;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
@@ -46,9 +44,7 @@ pub async fn verify(password: &str, phc: Option<&str>) -> Result<bool, Error> {
         let Ok(parsed) = PasswordHash::new(target) else {
             return false;
         };
-        let ok = argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
         ok && phc.is_some()
     })
     .await
@@ -59,10 +55,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(b"not a real password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        argon2().hash_password(b"not a real password", &salt).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 

@@ -43,9 +43,7 @@ where
 }
 
 fn parse_role(raw: &str) -> Result<Role, Error> {
-    Role::parse(raw).ok_or(Error::InvalidRole(
-        "Choose a role among owner, admin, member and client.",
-    ))
+    Role::parse(raw).ok_or(Error::InvalidRole("Choose a role among owner, admin, member and client."))
 }
 
 // ---- auth -----------------------------------------------------------------
@@ -113,11 +111,7 @@ async fn login(
 ) -> Result<Json<Session>, ApiError> {
     // A malformed email cannot match an account: answer as a wrong password.
     let email = Email::parse(&body.email).map_err(|_| Error::InvalidCredentials)?;
-    let tenant = body
-        .tenant
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+    let tenant = body.tenant.as_deref().map(str::trim).filter(|t| !t.is_empty());
     Ok(Json(sec.login(email, &body.password, tenant, ip).await?))
 }
 
@@ -180,8 +174,7 @@ async fn change_password(
     ClientIp(ip): ClientIp,
     Json(body): Json<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    sec.change_password(&ctx, &body.current_password, &body.new_password, ip)
-        .await?;
+    sec.change_password(&ctx, &body.current_password, &body.new_password, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -207,11 +200,7 @@ async fn request_password_reset(
     Json(body): Json<PasswordResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let email = Email::parse(&body.email)?;
-    let tenant = body
-        .tenant
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
+    let tenant = body.tenant.as_deref().map(str::trim).filter(|t| !t.is_empty());
     sec.request_password_reset(email, tenant, ip).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -236,8 +225,7 @@ async fn confirm_password_reset(
     ClientIp(ip): ClientIp,
     Json(body): Json<PasswordResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    sec.confirm_password_reset(&body.token, &body.new_password, ip)
-        .await?;
+    sec.confirm_password_reset(&body.token, &body.new_password, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,19 +252,11 @@ async fn accept_invitation(
     ClientIp(ip): ClientIp,
     Json(body): Json<AcceptInvitation>,
 ) -> Result<Json<Session>, ApiError> {
-    let name = match body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
+    let name = match body.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(Name::parse(n, "/name")?),
         None => None,
     };
-    Ok(Json(
-        sec.accept_invitation(&body.token, &body.password, name, ip)
-            .await?,
-    ))
+    Ok(Json(sec.accept_invitation(&body.token, &body.password, name, ip).await?))
 }
 
 /// The caller
@@ -304,13 +284,8 @@ pub struct MemberList {
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", security(("bearer" = [])),
     responses((status = 200, body = MemberList),
         (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
-async fn list_members(
-    State(sec): State<Security>,
-    ctx: TenantCtx,
-) -> Result<Json<MemberList>, ApiError> {
-    Ok(Json(MemberList {
-        items: sec.members(&ctx).await?,
-    }))
+async fn list_members(State(sec): State<Security>, ctx: TenantCtx) -> Result<Json<MemberList>, ApiError> {
+    Ok(Json(MemberList { items: sec.members(&ctx).await? }))
 }
 
 /// Body of `POST /api/v1/members`.
@@ -340,12 +315,7 @@ async fn invite_member(
 ) -> Result<(StatusCode, Json<Invitation>), ApiError> {
     let email = Email::parse(&body.email)?;
     let role = parse_role(&body.role)?;
-    let name = match body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
+    let name = match body.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(Name::parse(n, "/name")?),
         None => None,
     };
@@ -425,13 +395,8 @@ pub struct ApiKeyList {
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
     responses((status = 200, body = ApiKeyList),
         (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
-async fn list_api_keys(
-    State(sec): State<Security>,
-    ctx: TenantCtx,
-) -> Result<Json<ApiKeyList>, ApiError> {
-    Ok(Json(ApiKeyList {
-        items: sec.api_keys(&ctx).await?,
-    }))
+async fn list_api_keys(State(sec): State<Security>, ctx: TenantCtx) -> Result<Json<ApiKeyList>, ApiError> {
+    Ok(Json(ApiKeyList { items: sec.api_keys(&ctx).await? }))
 }
 
 /// Body of `POST /api/v1/api-keys`.
@@ -466,9 +431,7 @@ async fn create_api_key(
             _ => Err(Error::InvalidScope),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let created = sec
-        .create_api_key(&ctx, name, Scopes::new(scopes)?, ip)
-        .await?;
+    let created = sec.create_api_key(&ctx, name, Scopes::new(scopes)?, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -526,9 +489,7 @@ async fn list_audit(
     ctx: TenantCtx,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    Ok(Json(
-        sec.audit_log(&ctx, q.before, q.limit.unwrap_or(50)).await?,
-    ))
+    Ok(Json(sec.audit_log(&ctx, q.before, q.limit.unwrap_or(50)).await?))
 }
 
 /// Verify the audit chain
@@ -538,10 +499,7 @@ async fn list_audit(
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = Verification),
         (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
-async fn verify_audit(
-    State(sec): State<Security>,
-    ctx: TenantCtx,
-) -> Result<Json<Verification>, ApiError> {
+async fn verify_audit(State(sec): State<Security>, ctx: TenantCtx) -> Result<Json<Verification>, ApiError> {
     Ok(Json(sec.verify_audit(&ctx).await?))
 }
 

@@ -4,6 +4,7 @@
 //! entry in that same transaction.
 
 use crate::audit::{self, AuditRow, Verification};
+use crate::cache::{AuthCache, CachedUser, Forget};
 use crate::crypto::{random_token, token_hash, DataKey, Keyring};
 use crate::error::Error;
 use crate::mail::Mailer;
@@ -18,7 +19,7 @@ use serde_json::json;
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
 use stackpro_core::{Clock, Principal, Role, TenantCtx};
 use stackpro_store::jobs::{self, JobHandler, NewJob};
-use stackpro_store::{Counters, Db, TenantTx};
+use stackpro_store::{Bus, Counters, Db, TenantTx};
 use std::net::IpAddr;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -50,6 +51,8 @@ pub struct Security(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     db: Db,
+    bus: Bus,
+    cache: AuthCache,
     keys: Keyring,
     tokens: AccessTokens,
     counters: Counters,
@@ -82,8 +85,10 @@ pub struct Signup {
 
 impl Security {
     /// Builds the service.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
+        bus: Bus,
         keys: Keyring,
         tokens: AccessTokens,
         counters: Counters,
@@ -93,6 +98,8 @@ impl Security {
     ) -> Security {
         Security(Arc::new(Inner {
             db,
+            bus,
+            cache: AuthCache::default(),
             keys,
             tokens,
             counters,
@@ -114,6 +121,62 @@ impl Security {
     pub fn keys(&self) -> &Keyring {
         &self.0.keys
     }
+    /// The credential cache.
+    pub(crate) fn cache(&self) -> &AuthCache {
+        &self.0.cache
+    }
+
+    /// Forgets cached credentials here and on every other replica. Called
+    /// after the commit that took rights away.
+    pub(crate) async fn forget(&self, what: Forget) {
+        self.0.cache.forget(&what);
+        match serde_json::to_vec(&what) {
+            Ok(msg) => {
+                if let Err(e) = self.0.bus.publish(crate::cache::TOPIC, msg.into()).await {
+                    // Other replicas still drop the entry when its TTL ends.
+                    tracing::warn!(error.cause_chain = ?e, "could not publish a cache invalidation");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not encode a cache invalidation"),
+        }
+    }
+
+    /// Applies invalidations published by other replicas until the bus ends.
+    /// `server` runs it beside the HTTP server.
+    ///
+    /// # Errors
+    /// When the bus cannot be subscribed to.
+    pub async fn follow_invalidations(&self) -> Result<(), Error> {
+        use futures::StreamExt;
+        let mut stream = self.0.bus.subscribe(crate::cache::TOPIC).await?;
+        while let Some(msg) = stream.next().await {
+            if let Ok(what) = serde_json::from_slice::<Forget>(&msg) {
+                self.0.cache.forget(&what);
+            }
+        }
+        Ok(())
+    }
+
+    /// A member and their tenant, from the cache or the database; `None` when
+    /// the member does not exist or has not joined.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub(crate) async fn cached_user(&self, tenant: TenantId, user: UserId) -> Result<Option<Arc<CachedUser>>, Error> {
+        if let Some(hit) = self.0.cache.user(tenant, user) {
+            return Ok(Some(hit));
+        }
+        let generation = self.0.cache.generation();
+        let mut tx = self.0.db.tenant_read_for(tenant).await?;
+        let row = store::user(&mut tx, user).await?;
+        let t = store::tenant(&mut tx).await?;
+        tx.commit().await?;
+        let (Some(row), Some(t)) = (row.filter(UserRow::is_active), t) else { return Ok(None) };
+        let entry = Arc::new(CachedUser { user: row, tenant: t });
+        self.0.cache.put_user(generation, entry.clone());
+        Ok(Some(entry))
+    }
+
     fn now(&self) -> DateTime<Utc> {
         // Microseconds: what both databases keep, so hashes over it agree.
         let now = self.0.clock.now();
@@ -146,9 +209,7 @@ impl Security {
         target: Option<String>,
         details: serde_json::Value,
     ) -> Result<(), Error> {
-        let (seq, prev) = store::audit_head(tx, true)
-            .await?
-            .unwrap_or((0, audit::GENESIS.to_owned()));
+        let (seq, prev) = store::audit_head(tx, true).await?.unwrap_or((0, audit::GENESIS.to_owned()));
         let mut row = AuditRow {
             tenant_id: tx.tenant_id(),
             seq: seq + 1,
@@ -167,23 +228,12 @@ impl Security {
         store::insert_audit(tx, &row).await
     }
 
-    async fn actor_of(
-        &self,
-        tx: &mut TenantTx,
-        ctx: &TenantCtx,
-        ip: Option<IpAddr>,
-    ) -> Result<Actor, Error> {
+    async fn actor_of(&self, tx: &mut TenantTx, ctx: &TenantCtx, ip: Option<IpAddr>) -> Result<Actor, Error> {
         let label = match ctx.principal {
             Principal::User(u) => store::user(tx, u).await?.map(|u| u.email),
-            Principal::ApiKey(k) => store::api_key(tx, k)
-                .await?
-                .map(|k| format!("API key {}", k.name)),
+            Principal::ApiKey(k) => store::api_key(tx, k).await?.map(|k| format!("API key {}", k.name)),
         };
-        Ok(Actor {
-            id: Some(ctx.principal.id()),
-            label,
-            ip,
-        })
+        Ok(Actor { id: Some(ctx.principal.id()), label, ip })
     }
 
     // ---- tenants ----------------------------------------------------------
@@ -193,11 +243,7 @@ impl Security {
     ///
     /// # Errors
     /// The database's error.
-    pub async fn create_tenant(
-        &self,
-        s: &Signup,
-        ip: Option<IpAddr>,
-    ) -> Result<(TenantTx, Tenant, UserRow), Error> {
+    pub async fn create_tenant(&self, s: &Signup, ip: Option<IpAddr>) -> Result<(TenantTx, Tenant, UserRow), Error> {
         let hash = password::hash(s.password.expose()).await?;
         let tenant_id = TenantId::new();
         let now = self.now();
@@ -230,11 +276,7 @@ impl Security {
             last_login_at: None,
         };
         store::insert_user(&mut tx, &owner).await?;
-        let actor = Actor {
-            id: Some(owner.id.0),
-            label: Some(owner.email.clone()),
-            ip,
-        };
+        let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip };
         self.audit(
             &mut tx,
             &actor,
@@ -243,12 +285,7 @@ impl Security {
             json!({ "name": s.tenant_name.as_str(), "slug": slug }),
         )
         .await?;
-        let tenant = Tenant {
-            id: tenant_id,
-            name: s.tenant_name.as_str().to_owned(),
-            slug,
-            created_at: now,
-        };
+        let tenant = Tenant { id: tenant_id, name: s.tenant_name.as_str().to_owned(), slug, created_at: now };
         Ok((tx, tenant, owner))
     }
 
@@ -258,25 +295,11 @@ impl Security {
     /// `rate_limited`, or the database's error.
     #[tracing::instrument(skip_all)]
     pub async fn signup(&self, s: Signup, ip: IpAddr) -> Result<Session, Error> {
-        self.limit(format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip)
-            .await?;
+        self.limit(format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip).await?;
         let (mut tx, tenant, owner) = self.create_tenant(&s, Some(ip)).await?;
-        let actor = Actor {
-            id: Some(owner.id.0),
-            label: Some(owner.email.clone()),
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.signup",
-            Some(format!("user:{}", owner.id)),
-            json!({}),
-        )
-        .await?;
-        let session = self
-            .open_session(&mut tx, tenant, &owner, Uuid::now_v7())
-            .await?;
+        let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.signup", Some(format!("user:{}", owner.id)), json!({})).await?;
+        let session = self.open_session(&mut tx, tenant, &owner, Uuid::now_v7()).await?;
         tx.commit().await?;
         tracing::info!(tenant.id = %session.tenant.id, tenant.slug = %session.tenant.slug, "tenant signed up");
         Ok(session)
@@ -317,6 +340,7 @@ impl Security {
             return Err(Error::TenantNotFound(id.to_string()));
         }
         tx.commit().await?;
+        self.forget(Forget::Tenant(id)).await;
         tracing::info!("tenant deleted and its data key destroyed");
         Ok(())
     }
@@ -328,9 +352,9 @@ impl Security {
     /// # Errors
     /// `KeyUnavailable` when the tenant (and so its key) is gone.
     pub async fn data_key(&self, tx: &mut TenantTx) -> Result<DataKey, Error> {
-        let (wrapped, kek_id) = store::tenant_key(tx).await?.ok_or_else(|| {
-            Error::KeyUnavailable(format!("tenant {} has no data key", tx.tenant_id()))
-        })?;
+        let (wrapped, kek_id) = store::tenant_key(tx)
+            .await?
+            .ok_or_else(|| Error::KeyUnavailable(format!("tenant {} has no data key", tx.tenant_id())))?;
         let kek = self.0.keys.by_id(&kek_id)?;
         Ok(DataKey::new(kek.unwrap_key(tx.tenant_id(), &wrapped)?))
     }
@@ -339,12 +363,7 @@ impl Security {
     ///
     /// # Errors
     /// `KeyUnavailable` when the tenant's key is gone.
-    pub async fn encrypt(
-        &self,
-        tx: &mut TenantTx,
-        plain: &[u8],
-        aad: &str,
-    ) -> Result<Vec<u8>, Error> {
+    pub async fn encrypt(&self, tx: &mut TenantTx, plain: &[u8], aad: &str) -> Result<Vec<u8>, Error> {
         let key = self.data_key(tx).await?;
         self.0.keys.encrypt(&key, plain, aad.as_bytes())
     }
@@ -353,12 +372,7 @@ impl Security {
     ///
     /// # Errors
     /// `KeyUnavailable` when the tenant's key is gone, `Crypto` when altered.
-    pub async fn decrypt(
-        &self,
-        tx: &mut TenantTx,
-        sealed: &[u8],
-        aad: &str,
-    ) -> Result<Vec<u8>, Error> {
+    pub async fn decrypt(&self, tx: &mut TenantTx, sealed: &[u8], aad: &str) -> Result<Vec<u8>, Error> {
         let key = self.data_key(tx).await?;
         self.0.keys.decrypt(&key, sealed, aad.as_bytes())
     }
@@ -384,29 +398,14 @@ impl Security {
         }
         for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
             let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
-            store::rewrap_server_secret(
-                &mut tx,
-                &name,
-                &new.wrap_secret(&name, &secret)?,
-                new.id(),
-            )
-            .await?;
+            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
         }
         tx.commit().await?;
         for (tenant, _, _) in &rows {
             let mut ttx = self.0.db.tenant_tx_for(*tenant).await?;
-            let actor = Actor {
-                label: Some("stackpro keys rotate-master".into()),
-                ..Actor::default()
-            };
-            self.audit(
-                &mut ttx,
-                &actor,
-                "keys.master_rotated",
-                None,
-                json!({ "from": old.id(), "to": new.id() }),
-            )
-            .await?;
+            let actor = Actor { label: Some("stackpro keys rotate-master".into()), ..Actor::default() };
+            self.audit(&mut ttx, &actor, "keys.master_rotated", None, json!({ "from": old.id(), "to": new.id() }))
+                .await?;
             ttx.commit().await?;
         }
         self.0.keys.retire_previous()?;
@@ -424,15 +423,8 @@ impl Security {
         family: Uuid,
     ) -> Result<Session, Error> {
         let refresh = random_token("spr_");
-        store::insert_refresh(
-            tx,
-            family,
-            user.id,
-            &token_hash(&refresh),
-            self.now(),
-            self.0.settings.refresh_ttl,
-        )
-        .await?;
+        store::insert_refresh(tx, family, user.id, &token_hash(&refresh), self.now(), self.0.settings.refresh_ttl)
+            .await?;
         let (access, _) = self.0.tokens.issue(tenant.id, user.id)?;
         Ok(Session {
             access_token: access,
@@ -459,11 +451,9 @@ impl Security {
         tenant: Option<&str>,
         ip: IpAddr,
     ) -> Result<Session, Error> {
-        self.limit(format!("rl:login:ip:{ip}"), self.0.settings.rate_per_ip)
-            .await?;
+        self.limit(format!("rl:login:ip:{ip}"), self.0.settings.rate_per_ip).await?;
         let account_key = format!("rl:login:account:{}", email.as_str());
-        self.limit(account_key.clone(), self.0.settings.rate_per_account)
-            .await?;
+        self.limit(account_key.clone(), self.0.settings.rate_per_account).await?;
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
@@ -481,11 +471,7 @@ impl Security {
             0 => {
                 for c in &candidates {
                     let mut tx = self.0.db.tenant_tx_for(c.tenant_id).await?;
-                    let actor = Actor {
-                        id: None,
-                        label: Some(c.email.clone()),
-                        ip: Some(ip),
-                    };
+                    let actor = Actor { id: None, label: Some(c.email.clone()), ip: Some(ip) };
                     self.audit(
                         &mut tx,
                         &actor,
@@ -503,26 +489,11 @@ impl Security {
         };
         self.0.counters.reset(&account_key).await?;
         let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
-        let tenant = store::tenant(&mut tx)
-            .await?
-            .ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
         store::touch_login(&mut tx, user.id, self.now()).await?;
-        let actor = Actor {
-            id: Some(user.id.0),
-            label: Some(user.email.clone()),
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.login",
-            Some(format!("user:{}", user.id)),
-            json!({}),
-        )
-        .await?;
-        let session = self
-            .open_session(&mut tx, tenant, &user, Uuid::now_v7())
-            .await?;
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.login", Some(format!("user:{}", user.id)), json!({})).await?;
+        let session = self.open_session(&mut tx, tenant, &user, Uuid::now_v7()).await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -546,11 +517,7 @@ impl Security {
         }
         if row.rotated_at.is_some() || !store::rotate_refresh(&mut tx, row.id, now).await? {
             let revoked = store::revoke_family(&mut tx, row.family_id, now).await?;
-            let actor = Actor {
-                id: Some(row.user_id.0),
-                label: None,
-                ip: Some(ip),
-            };
+            let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
             self.audit(
                 &mut tx,
                 &actor,
@@ -563,16 +530,10 @@ impl Security {
             tracing::warn!(tenant.id = %row.tenant_id, user.id = %row.user_id, "refresh token reused: family revoked");
             return Err(Error::RefreshTokenInvalid);
         }
-        let user = store::user(&mut tx, row.user_id)
-            .await?
-            .filter(UserRow::is_active)
-            .ok_or(Error::RefreshTokenInvalid)?;
-        let tenant = store::tenant(&mut tx)
-            .await?
-            .ok_or(Error::RefreshTokenInvalid)?;
-        let session = self
-            .open_session(&mut tx, tenant, &user, row.family_id)
-            .await?;
+        let user =
+            store::user(&mut tx, row.user_id).await?.filter(UserRow::is_active).ok_or(Error::RefreshTokenInvalid)?;
+        let tenant = store::tenant(&mut tx).await?.ok_or(Error::RefreshTokenInvalid)?;
+        let session = self.open_session(&mut tx, tenant, &user, row.family_id).await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -589,19 +550,8 @@ impl Security {
         let Some(row) = row else { return Ok(()) };
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
         store::revoke_family(&mut tx, row.family_id, self.now()).await?;
-        let actor = Actor {
-            id: Some(row.user_id.0),
-            label: None,
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.logout",
-            Some(format!("user:{}", row.user_id)),
-            json!({}),
-        )
-        .await?;
+        let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.logout", Some(format!("user:{}", row.user_id)), json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -610,25 +560,11 @@ impl Security {
     ///
     /// # Errors
     /// `invalid_credentials` for a wrong current password, `weak_password`.
-    pub async fn change_password(
-        &self,
-        ctx: &TenantCtx,
-        current: &str,
-        new: &str,
-        ip: IpAddr,
-    ) -> Result<(), Error> {
-        let user_id = ctx.user().ok_or(Error::Forbidden(
-            "Only a person can change a password, not an API key.",
-        ))?;
-        self.limit(
-            format!("rl:password:user:{user_id}"),
-            self.0.settings.rate_per_account,
-        )
-        .await?;
+    pub async fn change_password(&self, ctx: &TenantCtx, current: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
+        let user_id = ctx.user().ok_or(Error::Forbidden("Only a person can change a password, not an API key."))?;
+        self.limit(format!("rl:password:user:{user_id}"), self.0.settings.rate_per_account).await?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
-        let user = store::user(&mut tx, user_id)
-            .await?
-            .ok_or(Error::Unauthorized("The account no longer exists."))?;
+        let user = store::user(&mut tx, user_id).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
         drop(tx);
         let email = Email::parse(&user.email)?;
         let new = Password::parse_new(new, &email)?;
@@ -639,19 +575,8 @@ impl Security {
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         store::set_password(&mut tx, user_id, &hash, None).await?;
         store::revoke_user_refresh(&mut tx, user_id, self.now()).await?;
-        let actor = Actor {
-            id: Some(user_id.0),
-            label: Some(user.email.clone()),
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.password_changed",
-            Some(format!("user:{user_id}")),
-            json!({}),
-        )
-        .await?;
+        let actor = Actor { id: Some(user_id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.password_changed", Some(format!("user:{user_id}")), json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -661,19 +586,9 @@ impl Security {
     ///
     /// # Errors
     /// `rate_limited`, or the database's error.
-    pub async fn request_password_reset(
-        &self,
-        email: Email,
-        tenant: Option<&str>,
-        ip: IpAddr,
-    ) -> Result<(), Error> {
-        self.limit(format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip)
-            .await?;
-        self.limit(
-            format!("rl:reset:account:{}", email.as_str()),
-            self.0.settings.rate_per_account,
-        )
-        .await?;
+    pub async fn request_password_reset(&self, email: Email, tenant: Option<&str>, ip: IpAddr) -> Result<(), Error> {
+        self.limit(format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        self.limit(format!("rl:reset:account:{}", email.as_str()), self.0.settings.rate_per_account).await?;
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
@@ -681,9 +596,8 @@ impl Security {
             let token = random_token("");
             let now = self.now();
             let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
-            let tenant = store::tenant(&mut tx)
-                .await?
-                .ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
+            let tenant =
+                store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
             store::insert_user_token(
                 &mut tx,
                 user.id,
@@ -693,10 +607,7 @@ impl Security {
                 Duration::minutes(RESET_TTL_MINUTES),
             )
             .await?;
-            let link = format!(
-                "{}/app/reset-password?token={token}",
-                self.0.settings.public_url
-            );
+            let link = format!("{}/app/reset-password?token={token}", self.0.settings.public_url);
             let body = format!(
                 "Someone asked to reset the password of {email} in the workspace {name}.\n\n\
                  Choose a new password here (the link works for one hour, once):\n{link}\n\n\
@@ -704,26 +615,10 @@ impl Security {
                 email = user.email,
                 name = tenant.name
             );
-            self.queue_email(
-                &mut tx,
-                &user.email,
-                &format!("Reset your {} password", tenant.name),
-                &body,
-            )
-            .await?;
-            let actor = Actor {
-                id: None,
-                label: Some(user.email.clone()),
-                ip: Some(ip),
-            };
-            self.audit(
-                &mut tx,
-                &actor,
-                "auth.password_reset_requested",
-                Some(format!("user:{}", user.id)),
-                json!({}),
-            )
-            .await?;
+            self.queue_email(&mut tx, &user.email, &format!("Reset your {} password", tenant.name), &body).await?;
+            let actor = Actor { id: None, label: Some(user.email.clone()), ip: Some(ip) };
+            self.audit(&mut tx, &actor, "auth.password_reset_requested", Some(format!("user:{}", user.id)), json!({}))
+                .await?;
             tx.commit().await?;
         }
         Ok(())
@@ -733,12 +628,7 @@ impl Security {
     ///
     /// # Errors
     /// `reset_token_invalid`, `weak_password`.
-    pub async fn confirm_password_reset(
-        &self,
-        token: &str,
-        new: &str,
-        ip: IpAddr,
-    ) -> Result<(), Error> {
+    pub async fn confirm_password_reset(&self, token: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
         let mut sys = self.0.db.system_read().await?;
         let row = store::user_token_by_hash(&mut sys, &token_hash(token), "reset").await?;
         sys.commit().await?;
@@ -748,9 +638,7 @@ impl Security {
             return Err(Error::ResetTokenInvalid);
         }
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        let user = store::user(&mut tx, row.user_id)
-            .await?
-            .ok_or(Error::ResetTokenInvalid)?;
+        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::ResetTokenInvalid)?;
         drop(tx);
         let new = Password::parse_new(new, &Email::parse(&user.email)?)?;
         let hash = password::hash(new.expose()).await?;
@@ -760,19 +648,8 @@ impl Security {
         }
         store::set_password(&mut tx, user.id, &hash, None).await?;
         store::revoke_user_refresh(&mut tx, user.id, now).await?;
-        let actor = Actor {
-            id: Some(user.id.0),
-            label: Some(user.email.clone()),
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.password_reset",
-            Some(format!("user:{}", user.id)),
-            json!({}),
-        )
-        .await?;
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -784,10 +661,20 @@ impl Security {
     /// # Errors
     /// The database's error.
     pub async fn me(&self, ctx: &TenantCtx) -> Result<Me, Error> {
+        if let Principal::User(u) = ctx.principal {
+            // The authenticator has just loaded this member: no round trip.
+            let c =
+                self.cached_user(ctx.tenant, u).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
+            return Ok(Me {
+                user: Some(User::from(&c.user)),
+                tenant: c.tenant.clone(),
+                role: ctx.role,
+                via: AuthVia::Token,
+                read_only: false,
+            });
+        }
         let mut tx = self.0.db.tenant_read(ctx).await?;
-        let tenant = store::tenant(&mut tx)
-            .await?
-            .ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
         let (user, via) = match ctx.principal {
             Principal::User(u) => (store::user(&mut tx, u).await?, AuthVia::Token),
             Principal::ApiKey(k) => {
@@ -799,13 +686,7 @@ impl Security {
             }
         };
         tx.commit().await?;
-        Ok(Me {
-            user: user.as_ref().map(User::from),
-            tenant,
-            role: ctx.role,
-            via,
-            read_only: ctx.read_only,
-        })
+        Ok(Me { user: user.as_ref().map(User::from), tenant, role: ctx.role, via, read_only: ctx.read_only })
     }
 
     /// Every member and pending invitation.
@@ -813,8 +694,7 @@ impl Security {
     /// # Errors
     /// `forbidden` for clients.
     pub async fn members(&self, ctx: &TenantCtx) -> Result<Vec<Member>, Error> {
-        ctx.require(Role::Member)
-            .map_err(|_| Error::Forbidden("Clients cannot list the workspace's members."))?;
+        ctx.require(Role::Member).map_err(|_| Error::Forbidden("Clients cannot list the workspace's members."))?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
         let users = store::users(&mut tx).await?;
         tx.commit().await?;
@@ -826,12 +706,9 @@ impl Security {
     /// # Errors
     /// `member_not_found` (also for another tenant's member).
     pub async fn member(&self, ctx: &TenantCtx, id: UserId) -> Result<Member, Error> {
-        ctx.require(Role::Member)
-            .map_err(|_| Error::Forbidden("Clients cannot see other members."))?;
+        ctx.require(Role::Member).map_err(|_| Error::Forbidden("Clients cannot see other members."))?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
-        let user = store::user(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
         tx.commit().await?;
         Ok(Member::from(&user))
     }
@@ -851,15 +728,11 @@ impl Security {
     ) -> Result<Invitation, Error> {
         require_write(ctx, Role::Admin)?;
         if role == Role::Owner && ctx.role != Role::Owner {
-            return Err(Error::InvalidRole(
-                "Only an owner can invite another owner.",
-            ));
+            return Err(Error::InvalidRole("Only an owner can invite another owner."));
         }
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let tenant = store::tenant(&mut tx)
-            .await?
-            .ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
         let user = UserRow {
             tenant_id: ctx.tenant,
             id: UserId::new(),
@@ -873,19 +746,9 @@ impl Security {
         };
         store::insert_user(&mut tx, &user).await?;
         let token = random_token("");
-        store::insert_user_token(
-            &mut tx,
-            user.id,
-            "invite",
-            &token_hash(&token),
-            now,
-            Duration::days(INVITE_TTL_DAYS),
-        )
-        .await?;
-        let invite_url = format!(
-            "{}/app/accept-invite?token={token}",
-            self.0.settings.public_url
-        );
+        store::insert_user_token(&mut tx, user.id, "invite", &token_hash(&token), now, Duration::days(INVITE_TTL_DAYS))
+            .await?;
+        let invite_url = format!("{}/app/accept-invite?token={token}", self.0.settings.public_url);
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
         let inviter = actor.label.clone().unwrap_or_else(|| "A member".into());
         let body = format!(
@@ -894,13 +757,7 @@ impl Security {
             name = tenant.name,
             role = role.as_str()
         );
-        self.queue_email(
-            &mut tx,
-            email.as_str(),
-            &format!("You are invited to {}", tenant.name),
-            &body,
-        )
-        .await?;
+        self.queue_email(&mut tx, email.as_str(), &format!("You are invited to {}", tenant.name), &body).await?;
         self.audit(
             &mut tx,
             &actor,
@@ -910,11 +767,7 @@ impl Security {
         )
         .await?;
         tx.commit().await?;
-        Ok(Invitation {
-            member: Member::from(&user),
-            invite_url,
-            email_sent: self.0.mailer.sends(),
-        })
+        Ok(Invitation { member: Member::from(&user), invite_url, email_sent: self.0.mailer.sends() })
     }
 
     /// Accepts an invitation: sets the password (and name) and signs in.
@@ -937,9 +790,7 @@ impl Security {
             return Err(Error::InviteInvalid);
         }
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        let user = store::user(&mut tx, row.user_id)
-            .await?
-            .ok_or(Error::InviteInvalid)?;
+        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::InviteInvalid)?;
         drop(tx);
         let pw = Password::parse_new(password, &Email::parse(&user.email)?)?;
         let hash = password::hash(pw.expose()).await?;
@@ -949,26 +800,12 @@ impl Security {
         }
         store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str)).await?;
         store::touch_login(&mut tx, user.id, now).await?;
-        let user = store::user(&mut tx, user.id)
-            .await?
-            .ok_or(Error::InviteInvalid)?;
+        let user = store::user(&mut tx, user.id).await?.ok_or(Error::InviteInvalid)?;
         let tenant = store::tenant(&mut tx).await?.ok_or(Error::InviteInvalid)?;
-        let actor = Actor {
-            id: Some(user.id.0),
-            label: Some(user.email.clone()),
-            ip: Some(ip),
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "member.joined",
-            Some(format!("user:{}", user.id)),
-            json!({ "role": user.role }),
-        )
-        .await?;
-        let session = self
-            .open_session(&mut tx, tenant, &user, Uuid::now_v7())
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "member.joined", Some(format!("user:{}", user.id)), json!({ "role": user.role }))
             .await?;
+        let session = self.open_session(&mut tx, tenant, &user, Uuid::now_v7()).await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -978,29 +815,15 @@ impl Security {
     ///
     /// # Errors
     /// `member_not_found`, `forbidden`, `invalid_role`, `last_owner`.
-    pub async fn set_role(
-        &self,
-        ctx: &TenantCtx,
-        id: UserId,
-        role: Role,
-        ip: IpAddr,
-    ) -> Result<Member, Error> {
+    pub async fn set_role(&self, ctx: &TenantCtx, id: UserId, role: Role, ip: IpAddr) -> Result<Member, Error> {
         require_write(ctx, Role::Admin)?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let user = store::user(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
         let old = user.role();
         if (role == Role::Owner || old == Role::Owner) && ctx.role != Role::Owner {
-            return Err(Error::InvalidRole(
-                "Only an owner can give or take the owner role.",
-            ));
+            return Err(Error::InvalidRole("Only an owner can give or take the owner role."));
         }
-        if old == Role::Owner
-            && role != Role::Owner
-            && user.is_active()
-            && store::count_owners(&mut tx).await? <= 1
-        {
+        if old == Role::Owner && role != Role::Owner && user.is_active() && store::count_owners(&mut tx).await? <= 1 {
             return Err(Error::LastOwner);
         }
         store::set_role(&mut tx, id, role).await?;
@@ -1013,10 +836,9 @@ impl Security {
             json!({ "email": user.email, "from": old.as_str(), "to": role.as_str() }),
         )
         .await?;
-        let user = store::user(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
         tx.commit().await?;
+        self.forget(Forget::User(ctx.tenant, id)).await;
         Ok(Member::from(&user))
     }
 
@@ -1024,17 +846,10 @@ impl Security {
     ///
     /// # Errors
     /// `member_not_found`, `forbidden`, `last_owner`.
-    pub async fn remove_member(
-        &self,
-        ctx: &TenantCtx,
-        id: UserId,
-        ip: IpAddr,
-    ) -> Result<(), Error> {
+    pub async fn remove_member(&self, ctx: &TenantCtx, id: UserId, ip: IpAddr) -> Result<(), Error> {
         require_write(ctx, Role::Admin)?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let user = store::user(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
         if user.role() == Role::Owner {
             if ctx.role != Role::Owner {
                 return Err(Error::Forbidden("Only an owner can remove an owner."));
@@ -1054,6 +869,7 @@ impl Security {
         )
         .await?;
         tx.commit().await?;
+        self.forget(Forget::User(ctx.tenant, id)).await;
         Ok(())
     }
 
@@ -1064,8 +880,7 @@ impl Security {
     /// # Errors
     /// `forbidden` below admin.
     pub async fn api_keys(&self, ctx: &TenantCtx) -> Result<Vec<ApiKey>, Error> {
-        ctx.require(Role::Admin)
-            .map_err(|_| Error::Forbidden("Only owners and admins manage API keys."))?;
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins manage API keys."))?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
         let keys = store::api_keys(&mut tx).await?;
         tx.commit().await?;
@@ -1077,12 +892,9 @@ impl Security {
     /// # Errors
     /// `api_key_not_found` (also for another tenant's key).
     pub async fn api_key(&self, ctx: &TenantCtx, id: ApiKeyId) -> Result<ApiKey, Error> {
-        ctx.require(Role::Admin)
-            .map_err(|_| Error::Forbidden("Only owners and admins manage API keys."))?;
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins manage API keys."))?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
-        let key = store::api_key(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::ApiKeyNotFound(id.to_string()))?;
+        let key = store::api_key(&mut tx, id).await?.ok_or_else(|| Error::ApiKeyNotFound(id.to_string()))?;
         tx.commit().await?;
         Ok(ApiKey::from(&key))
     }
@@ -1124,40 +936,25 @@ impl Security {
         )
         .await?;
         tx.commit().await?;
-        Ok(CreatedApiKey {
-            api_key: ApiKey::from(&row),
-            secret,
-        })
+        Ok(CreatedApiKey { api_key: ApiKey::from(&row), secret })
     }
 
     /// Revokes an API key at once.
     ///
     /// # Errors
     /// `api_key_not_found`.
-    pub async fn revoke_api_key(
-        &self,
-        ctx: &TenantCtx,
-        id: ApiKeyId,
-        ip: IpAddr,
-    ) -> Result<(), Error> {
+    pub async fn revoke_api_key(&self, ctx: &TenantCtx, id: ApiKeyId, ip: IpAddr) -> Result<(), Error> {
         require_write(ctx, Role::Admin)?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let key = store::api_key(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::ApiKeyNotFound(id.to_string()))?;
+        let key = store::api_key(&mut tx, id).await?.ok_or_else(|| Error::ApiKeyNotFound(id.to_string()))?;
         if !store::revoke_api_key(&mut tx, id, self.now()).await? {
             return Ok(()); // already revoked: revoking is idempotent
         }
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
-        self.audit(
-            &mut tx,
-            &actor,
-            "api_key.revoked",
-            Some(format!("api_key:{id}")),
-            json!({ "name": key.name }),
-        )
-        .await?;
+        self.audit(&mut tx, &actor, "api_key.revoked", Some(format!("api_key:{id}")), json!({ "name": key.name }))
+            .await?;
         tx.commit().await?;
+        self.forget(Forget::ApiKey(ctx.tenant, id)).await;
         Ok(())
     }
 
@@ -1167,14 +964,8 @@ impl Security {
     ///
     /// # Errors
     /// `forbidden` below admin.
-    pub async fn audit_log(
-        &self,
-        ctx: &TenantCtx,
-        before: Option<i64>,
-        limit: i64,
-    ) -> Result<AuditPage, Error> {
-        ctx.require(Role::Admin)
-            .map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
+    pub async fn audit_log(&self, ctx: &TenantCtx, before: Option<i64>, limit: i64) -> Result<AuditPage, Error> {
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
         let limit = limit.clamp(1, 200);
         let mut tx = self.0.db.tenant_read(ctx).await?;
         let rows = store::audit_page(&mut tx, before, limit).await?;
@@ -1183,10 +974,7 @@ impl Security {
             Some(last) if rows.len() as i64 == limit && last.seq > 1 => Some(last.seq),
             _ => None,
         };
-        Ok(AuditPage {
-            items: rows.iter().map(AuditEntry::from).collect(),
-            next_before,
-        })
+        Ok(AuditPage { items: rows.iter().map(AuditEntry::from).collect(), next_before })
     }
 
     /// One audit entry.
@@ -1194,14 +982,11 @@ impl Security {
     /// # Errors
     /// `audit_entry_not_found` (also for another tenant's entry).
     pub async fn audit_entry(&self, ctx: &TenantCtx, id: Uuid) -> Result<AuditEntry, Error> {
-        ctx.require(Role::Admin)
-            .map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
         let row = store::audit_entry(&mut tx, id).await?;
         tx.commit().await?;
-        row.as_ref()
-            .map(AuditEntry::from)
-            .ok_or_else(|| Error::AuditEntryNotFound(id.to_string()))
+        row.as_ref().map(AuditEntry::from).ok_or_else(|| Error::AuditEntryNotFound(id.to_string()))
     }
 
     /// Verifies the caller's tenant's chain.
@@ -1209,8 +994,7 @@ impl Security {
     /// # Errors
     /// `forbidden` below admin.
     pub async fn verify_audit(&self, ctx: &TenantCtx) -> Result<Verification, Error> {
-        ctx.require(Role::Admin)
-            .map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins read the audit log."))?;
         self.verify_audit_of(ctx.tenant).await
     }
 
@@ -1224,11 +1008,7 @@ impl Security {
         let head = store::audit_head(&mut tx, false).await?;
         tx.commit().await?;
         // An empty head row (seq 0) means no entries were ever written.
-        let head = head.filter(|(seq, _)| *seq > 0).or(if rows.is_empty() {
-            None
-        } else {
-            Some((0, String::new()))
-        });
+        let head = head.filter(|(seq, _)| *seq > 0).or(if rows.is_empty() { None } else { Some((0, String::new())) });
         Ok(audit::verify(&rows, head))
     }
 
@@ -1239,13 +1019,7 @@ impl Security {
     ///
     /// # Errors
     /// The database's error.
-    pub async fn queue_email(
-        &self,
-        tx: &mut TenantTx,
-        to: &str,
-        subject: &str,
-        body: &str,
-    ) -> Result<(), Error> {
+    pub async fn queue_email(&self, tx: &mut TenantTx, to: &str, subject: &str, body: &str) -> Result<(), Error> {
         let sealed = self.encrypt(tx, body.as_bytes(), "email").await?;
         let payload = json!({ "to": to, "subject": subject, "body": B64.encode(sealed) });
         jobs::enqueue(tx, NewJob::new(EMAIL_JOB, payload, self.now()), self.now()).await?;
@@ -1289,28 +1063,12 @@ pub struct EmailJob(Security);
 impl JobHandler for EmailJob {
     async fn run(&self, job: &jobs::Job) -> Result<(), String> {
         let tenant = job.tenant_id.ok_or("email job without a tenant")?;
-        let p: serde_json::Value =
-            serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))?;
-        let field = |k: &str| {
-            p.get(k)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .ok_or(format!("payload lacks {k}"))
-        };
+        let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))?;
+        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned).ok_or(format!("payload lacks {k}"));
         let (to, subject, body) = (field("to")?, field("subject")?, field("body")?);
         let sealed = B64.decode(body).map_err(|e| format!("body: {e}"))?;
-        let mut tx = self
-            .0
-             .0
-            .db
-            .tenant_tx_for(tenant)
-            .await
-            .map_err(|e| e.to_string())?;
-        let plain = self
-            .0
-            .decrypt(&mut tx, &sealed, "email")
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut tx = self.0 .0.db.tenant_tx_for(tenant).await.map_err(|e| e.to_string())?;
+        let plain = self.0.decrypt(&mut tx, &sealed, "email").await.map_err(|e| e.to_string())?;
         drop(tx);
         let body = String::from_utf8(plain).map_err(|e| format!("body: {e}"))?;
         self.0 .0.mailer.send(&to, &subject, &body).await
@@ -1323,12 +1081,7 @@ impl Security {
     ///
     /// # Errors
     /// `member_not_found`, `weak_password`.
-    pub async fn set_password_by_email(
-        &self,
-        tenant: TenantId,
-        email: &str,
-        new: &str,
-    ) -> Result<(), Error> {
+    pub async fn set_password_by_email(&self, tenant: TenantId, email: &str, new: &str) -> Result<(), Error> {
         let email = Email::parse(email)?;
         let pw = Password::parse(new)?;
         let hash = password::hash(pw.expose()).await?;
@@ -1338,18 +1091,8 @@ impl Security {
             .ok_or_else(|| Error::MemberNotFound(email.as_str().to_owned()))?;
         store::set_password(&mut tx, user.id, &hash, None).await?;
         store::revoke_user_refresh(&mut tx, user.id, self.now()).await?;
-        let actor = Actor {
-            label: Some("operator".into()),
-            ..Actor::default()
-        };
-        self.audit(
-            &mut tx,
-            &actor,
-            "auth.password_set",
-            Some(format!("user:{}", user.id)),
-            json!({}),
-        )
-        .await?;
+        let actor = Actor { label: Some("operator".into()), ..Actor::default() };
+        self.audit(&mut tx, &actor, "auth.password_set", Some(format!("user:{}", user.id)), json!({})).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -18,25 +18,12 @@ use uuid::Uuid;
 ///
 /// # Errors
 /// The database's error.
-pub async fn insert_tenant(
-    tx: &mut TenantTx,
-    name: &str,
-    slug: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
+pub async fn insert_tenant(tx: &mut TenantTx, name: &str, slug: &str, now: DateTime<Utc>) -> Result<bool, Error> {
     const SQL: &str = "INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, $2, $3, $4)";
     let id = tx.tenant_id();
-    match exec!(
-        tx,
-        sqlx::query(SQL).bind(id).bind(name).bind(slug).bind(now)
-    ) {
+    match exec!(tx, sqlx::query(SQL).bind(id).bind(name).bind(slug).bind(now)) {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
-            Ok(false)
-        }
+        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -48,10 +35,7 @@ pub async fn insert_tenant(
 pub async fn tenant(tx: &mut TenantTx) -> Result<Option<Tenant>, Error> {
     const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
     let id = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
 }
 
 /// Every tenant, oldest first.
@@ -71,14 +55,8 @@ pub async fn find_tenant(tx: &mut SystemTx, id_or_slug: &str) -> Result<Option<T
     const BY_SLUG: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
     const BY_ID: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
     Ok(match id_or_slug.parse::<TenantId>() {
-        Ok(id) => on_db!(tx, |c| sqlx::query_as(BY_ID)
-            .bind(id)
-            .fetch_optional(c)
-            .await)?,
-        Err(_) => on_db!(tx, |c| sqlx::query_as(BY_SLUG)
-            .bind(id_or_slug)
-            .fetch_optional(c)
-            .await)?,
+        Ok(id) => on_db!(tx, |c| sqlx::query_as(BY_ID).bind(id).fetch_optional(c).await)?,
+        Err(_) => on_db!(tx, |c| sqlx::query_as(BY_SLUG).bind(id_or_slug).fetch_optional(c).await)?,
     })
 }
 
@@ -106,14 +84,7 @@ pub async fn insert_tenant_key(
 ) -> Result<(), Error> {
     const SQL: &str = "INSERT INTO tenant_keys (tenant_id, wrapped_key, kek_id, created_at) VALUES ($1, $2, $3, $4)";
     let id = tx.tenant_id();
-    exec!(
-        tx,
-        sqlx::query(SQL)
-            .bind(id)
-            .bind(wrapped)
-            .bind(kek_id)
-            .bind(now)
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(id).bind(wrapped).bind(kek_id).bind(now))?;
     Ok(())
 }
 
@@ -124,10 +95,7 @@ pub async fn insert_tenant_key(
 pub async fn tenant_key(tx: &mut TenantTx) -> Result<Option<(Vec<u8>, String)>, Error> {
     const SQL: &str = "SELECT wrapped_key, kek_id FROM tenant_keys WHERE tenant_id = $1";
     let id = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
 }
 
 /// Every wrapped data key, for KEK rotation.
@@ -151,29 +119,20 @@ pub async fn rewrap_tenant_key(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     const SQL: &str = "UPDATE tenant_keys SET wrapped_key = $2, kek_id = $3, rewrapped_at = $4 WHERE tenant_id = $1";
-    exec!(
-        tx,
-        sqlx::query(SQL)
-            .bind(tenant)
-            .bind(wrapped)
-            .bind(kek_id)
-            .bind(now)
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(wrapped).bind(kek_id).bind(now))?;
     Ok(())
 }
 
 // ---- users ----------------------------------------------------------------
 
-const USER_COLS: &str =
-    "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at";
+const USER_COLS: &str = "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at";
 
 /// Inserts a member.
 ///
 /// # Errors
 /// `email_taken` when the email is already a member.
 pub async fn insert_user(tx: &mut TenantTx, u: &UserRow) -> Result<(), Error> {
-    const SQL: &str =
-        "INSERT INTO users (tenant_id, id, email, name, password_hash, role, status, created_at) \
+    const SQL: &str = "INSERT INTO users (tenant_id, id, email, name, password_hash, role, status, created_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     let tenant = tx.tenant_id();
     exec!(
@@ -199,11 +158,7 @@ pub async fn insert_user(tx: &mut TenantTx, u: &UserRow) -> Result<(), Error> {
 pub async fn user(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, Error> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
 }
 
 /// A member by email.
@@ -213,11 +168,7 @@ pub async fn user(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, Erro
 pub async fn user_by_email(tx: &mut TenantTx, email: &str) -> Result<Option<UserRow>, Error> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND email = $2");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .bind(email)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(email).fetch_optional(c).await)?)
 }
 
 /// Every member, oldest first.
@@ -227,10 +178,7 @@ pub async fn user_by_email(tx: &mut TenantTx, email: &str) -> Result<Option<User
 pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 ORDER BY created_at, id");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await)?)
 }
 
 /// The active accounts with this email in every tenant (at most 10), with their
@@ -238,20 +186,12 @@ pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
 ///
 /// # Errors
 /// The database's error.
-pub async fn sign_in_candidates(
-    tx: &mut SystemTx,
-    email: &str,
-    slug: Option<&str>,
-) -> Result<Vec<UserRow>, Error> {
+pub async fn sign_in_candidates(tx: &mut SystemTx, email: &str, slug: Option<&str>) -> Result<Vec<UserRow>, Error> {
     const SQL: &str = "SELECT u.tenant_id, u.id, u.email, u.name, u.password_hash, u.role, u.status, u.created_at, \
                        u.last_login_at FROM users u JOIN tenants t ON t.id = u.tenant_id \
                        WHERE u.email = $1 AND u.status = 'active' AND ($2 IS NULL OR t.slug = $2) \
                        ORDER BY u.created_at LIMIT 10";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
-        .bind(email)
-        .bind(slug)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(email).bind(slug).fetch_all(c).await)?)
 }
 
 /// Sets a member's role.
@@ -261,10 +201,7 @@ pub async fn sign_in_candidates(
 pub async fn set_role(tx: &mut TenantTx, id: UserId, role: Role) -> Result<bool, Error> {
     const SQL: &str = "UPDATE users SET role = $3 WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
-    Ok(exec!(
-        tx,
-        sqlx::query(SQL).bind(tenant).bind(id).bind(role.as_str())
-    )? == 1)
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(role.as_str()))? == 1)
 }
 
 /// Sets a member's password hash and, when accepting an invitation, makes
@@ -272,20 +209,11 @@ pub async fn set_role(tx: &mut TenantTx, id: UserId, role: Role) -> Result<bool,
 ///
 /// # Errors
 /// The database's error.
-pub async fn set_password(
-    tx: &mut TenantTx,
-    id: UserId,
-    hash: &str,
-    name: Option<&str>,
-) -> Result<(), Error> {
-    const SQL: &str =
-        "UPDATE users SET password_hash = $3, status = 'active', name = COALESCE($4, name) \
+pub async fn set_password(tx: &mut TenantTx, id: UserId, hash: &str, name: Option<&str>) -> Result<(), Error> {
+    const SQL: &str = "UPDATE users SET password_hash = $3, status = 'active', name = COALESCE($4, name) \
                        WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
-    exec!(
-        tx,
-        sqlx::query(SQL).bind(tenant).bind(id).bind(hash).bind(name)
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(hash).bind(name))?;
     Ok(())
 }
 
@@ -315,13 +243,9 @@ pub async fn delete_user(tx: &mut TenantTx, id: UserId) -> Result<bool, Error> {
 /// # Errors
 /// The database's error.
 pub async fn count_owners(tx: &mut TenantTx) -> Result<i64, Error> {
-    const SQL: &str =
-        "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(tenant)
-        .fetch_one(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_one(c).await)?)
 }
 
 // ---- refresh tokens -------------------------------------------------------
@@ -357,19 +281,13 @@ pub async fn insert_refresh(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, created_at, expires_at) \
+    const SQL: &str =
+        "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, created_at, expires_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
     let tenant = tx.tenant_id();
     exec!(
         tx,
-        sqlx::query(SQL)
-            .bind(tenant)
-            .bind(Uuid::now_v7())
-            .bind(family)
-            .bind(user)
-            .bind(hash)
-            .bind(now)
-            .bind(now + ttl)
+        sqlx::query(SQL).bind(tenant).bind(Uuid::now_v7()).bind(family).bind(user).bind(hash).bind(now).bind(now + ttl)
     )?;
     Ok(())
 }
@@ -379,24 +297,16 @@ pub async fn insert_refresh(
 /// # Errors
 /// The database's error.
 pub async fn refresh_by_hash(tx: &mut SystemTx, hash: &[u8]) -> Result<Option<RefreshRow>, Error> {
-    const SQL: &str =
-        "SELECT tenant_id, id, family_id, user_id, expires_at, rotated_at, revoked_at \
+    const SQL: &str = "SELECT tenant_id, id, family_id, user_id, expires_at, rotated_at, revoked_at \
                        FROM refresh_tokens WHERE token_hash = $1";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
-        .bind(hash)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(hash).fetch_optional(c).await)?)
 }
 
 /// Marks a token used; `false` when another request used or revoked it first.
 ///
 /// # Errors
 /// The database's error.
-pub async fn rotate_refresh(
-    tx: &mut TenantTx,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
+pub async fn rotate_refresh(tx: &mut TenantTx, id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
     const SQL: &str = "UPDATE refresh_tokens SET rotated_at = $3 \
                        WHERE tenant_id = $1 AND id = $2 AND rotated_at IS NULL AND revoked_at IS NULL";
     let tenant = tx.tenant_id();
@@ -407,36 +317,22 @@ pub async fn rotate_refresh(
 ///
 /// # Errors
 /// The database's error.
-pub async fn revoke_family(
-    tx: &mut TenantTx,
-    family: Uuid,
-    now: DateTime<Utc>,
-) -> Result<u64, Error> {
+pub async fn revoke_family(tx: &mut TenantTx, family: Uuid, now: DateTime<Utc>) -> Result<u64, Error> {
     const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $3 \
                        WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL";
     let tenant = tx.tenant_id();
-    Ok(exec!(
-        tx,
-        sqlx::query(SQL).bind(tenant).bind(family).bind(now)
-    )?)
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(family).bind(now))?)
 }
 
 /// Revokes every token of a user (after a password change).
 ///
 /// # Errors
 /// The database's error.
-pub async fn revoke_user_refresh(
-    tx: &mut TenantTx,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> Result<u64, Error> {
+pub async fn revoke_user_refresh(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>) -> Result<u64, Error> {
     const SQL: &str = "UPDATE refresh_tokens SET revoked_at = $3 \
                        WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL";
     let tenant = tx.tenant_id();
-    Ok(exec!(
-        tx,
-        sqlx::query(SQL).bind(tenant).bind(user).bind(now)
-    )?)
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(user).bind(now))?)
 }
 
 // ---- one-time user tokens (invitations, resets) ----------------------------
@@ -491,47 +387,33 @@ pub async fn insert_user_token(
 ///
 /// # Errors
 /// The database's error.
-pub async fn user_token_by_hash(
-    tx: &mut SystemTx,
-    hash: &[u8],
-    purpose: &str,
-) -> Result<Option<UserTokenRow>, Error> {
-    const SQL: &str =
-        "SELECT tenant_id, id, user_id, purpose, expires_at, used_at FROM user_tokens \
+pub async fn user_token_by_hash(tx: &mut SystemTx, hash: &[u8], purpose: &str) -> Result<Option<UserTokenRow>, Error> {
+    const SQL: &str = "SELECT tenant_id, id, user_id, purpose, expires_at, used_at FROM user_tokens \
                        WHERE token_hash = $1 AND purpose = $2";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
-        .bind(hash)
-        .bind(purpose)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(hash).bind(purpose).fetch_optional(c).await)?)
 }
 
 /// Uses a one-time token; `false` when it was used already.
 ///
 /// # Errors
 /// The database's error.
-pub async fn use_user_token(
-    tx: &mut TenantTx,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
-    const SQL: &str =
-        "UPDATE user_tokens SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL";
+pub async fn use_user_token(tx: &mut TenantTx, id: Uuid, now: DateTime<Utc>) -> Result<bool, Error> {
+    const SQL: &str = "UPDATE user_tokens SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL";
     let tenant = tx.tenant_id();
     Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))? == 1)
 }
 
 // ---- API keys -------------------------------------------------------------
 
-const KEY_COLS: &str =
-    "tenant_id, id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
+const KEY_COLS: &str = "tenant_id, id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
 
 /// Stores an API key (its secret as a hash).
 ///
 /// # Errors
 /// The database's error.
 pub async fn insert_api_key(tx: &mut TenantTx, k: &ApiKeyRow, hash: &[u8]) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, scopes, created_by, created_at) \
+    const SQL: &str =
+        "INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, scopes, created_by, created_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     let tenant = tx.tenant_id();
     exec!(
@@ -554,14 +436,9 @@ pub async fn insert_api_key(tx: &mut TenantTx, k: &ApiKeyRow, hash: &[u8]) -> Re
 /// # Errors
 /// The database's error.
 pub async fn api_keys(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, Error> {
-    let sql = format!(
-        "SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC"
-    );
+    let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await)?)
 }
 
 /// One API key.
@@ -571,22 +448,14 @@ pub async fn api_keys(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, Error> {
 pub async fn api_key(tx: &mut TenantTx, id: ApiKeyId) -> Result<Option<ApiKeyRow>, Error> {
     let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 AND id = $2");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
 }
 
 /// Revokes an API key; `false` when it does not exist or was revoked already.
 ///
 /// # Errors
 /// The database's error.
-pub async fn revoke_api_key(
-    tx: &mut TenantTx,
-    id: ApiKeyId,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
+pub async fn revoke_api_key(tx: &mut TenantTx, id: ApiKeyId, now: DateTime<Utc>) -> Result<bool, Error> {
     const SQL: &str = "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL";
     let tenant = tx.tenant_id();
     Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now))? == 1)
@@ -598,39 +467,24 @@ pub async fn revoke_api_key(
 /// The database's error.
 pub async fn api_key_by_hash(tx: &mut SystemTx, hash: &[u8]) -> Result<Option<ApiKeyRow>, Error> {
     let sql = format!("SELECT {KEY_COLS} FROM api_keys WHERE secret_hash = $1");
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(hash)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(hash).fetch_optional(c).await)?)
 }
 
 /// Records use of a key, at most once a minute (so reads stay reads).
 ///
 /// # Errors
 /// The database's error.
-pub async fn touch_api_key(
-    tx: &mut TenantTx,
-    id: ApiKeyId,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
+pub async fn touch_api_key(tx: &mut TenantTx, id: ApiKeyId, now: DateTime<Utc>) -> Result<(), Error> {
     const SQL: &str = "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 \
                        AND (last_used_at IS NULL OR last_used_at < $4)";
     let tenant = tx.tenant_id();
-    exec!(
-        tx,
-        sqlx::query(SQL)
-            .bind(tenant)
-            .bind(id)
-            .bind(now)
-            .bind(now - Duration::minutes(1))
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(now).bind(now - Duration::minutes(1)))?;
     Ok(())
 }
 
 // ---- audit ----------------------------------------------------------------
 
-const AUDIT_COLS: &str =
-    "tenant_id, seq, id, at, actor_id, actor_label, action, target, ip, details, prev_hash, hash";
+const AUDIT_COLS: &str = "tenant_id, seq, id, at, actor_id, actor_label, action, target, ip, details, prev_hash, hash";
 
 /// The newest `(seq, hash)` of the chain, locking it until the transaction
 /// ends so appends serialise (SQLite's write lock does the same).
@@ -644,10 +498,7 @@ pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, St
         "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1"
     };
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(sql)
-        .bind(tenant)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(sql).bind(tenant).fetch_optional(c).await)?)
 }
 
 /// Creates the (empty) head row of a new tenant's chain.
@@ -657,10 +508,7 @@ pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, St
 pub async fn init_audit_head(tx: &mut TenantTx) -> Result<(), Error> {
     const SQL: &str = "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)";
     let tenant = tx.tenant_id();
-    exec!(
-        tx,
-        sqlx::query(SQL).bind(tenant).bind(crate::audit::GENESIS)
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(crate::audit::GENESIS))?;
     Ok(())
 }
 
@@ -669,7 +517,8 @@ pub async fn init_audit_head(tx: &mut TenantTx) -> Result<(), Error> {
 /// # Errors
 /// The database's error.
 pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error> {
-    let sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    let sql =
+        format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
     const HEAD: &str = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1";
     let tenant = tx.tenant_id();
     exec!(
@@ -688,10 +537,7 @@ pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error
             .bind(&row.prev_hash)
             .bind(&row.hash)
     )?;
-    exec!(
-        tx,
-        sqlx::query(HEAD).bind(tenant).bind(row.seq).bind(&row.hash)
-    )?;
+    exec!(tx, sqlx::query(HEAD).bind(tenant).bind(row.seq).bind(&row.hash))?;
     Ok(())
 }
 
@@ -699,21 +545,12 @@ pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error
 ///
 /// # Errors
 /// The database's error.
-pub async fn audit_page(
-    tx: &mut TenantTx,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditRow>, Error> {
+pub async fn audit_page(tx: &mut TenantTx, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>, Error> {
     let sql = format!(
         "SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 AND ($2 IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3"
     );
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(before).bind(limit).fetch_all(c).await)?)
 }
 
 /// One entry by id.
@@ -723,11 +560,7 @@ pub async fn audit_page(
 pub async fn audit_entry(tx: &mut TenantTx, id: Uuid) -> Result<Option<AuditRow>, Error> {
     let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 AND id = $2");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
 }
 
 /// The whole chain in order, for verification.
@@ -737,10 +570,7 @@ pub async fn audit_entry(tx: &mut TenantTx, id: Uuid) -> Result<Option<AuditRow>
 pub async fn audit_all(tx: &mut TenantTx) -> Result<Vec<AuditRow>, Error> {
     let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE tenant_id = $1 ORDER BY seq");
     let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
-        .bind(tenant)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await)?)
 }
 
 // ---- server secrets -------------------------------------------------------
@@ -756,17 +586,9 @@ pub async fn insert_server_secret(
     kek_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    const SQL: &str =
-        "INSERT INTO server_secrets (name, wrapped, kek_id, created_at) VALUES ($1, $2, $3, $4) \
+    const SQL: &str = "INSERT INTO server_secrets (name, wrapped, kek_id, created_at) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (name) DO NOTHING";
-    exec!(
-        tx,
-        sqlx::query(SQL)
-            .bind(name)
-            .bind(wrapped)
-            .bind(kek_id)
-            .bind(now)
-    )?;
+    exec!(tx, sqlx::query(SQL).bind(name).bind(wrapped).bind(kek_id).bind(now))?;
     Ok(())
 }
 
@@ -783,12 +605,7 @@ pub async fn server_secrets(tx: &mut SystemTx) -> Result<Vec<(String, Vec<u8>, S
 ///
 /// # Errors
 /// The database's error.
-pub async fn rewrap_server_secret(
-    tx: &mut SystemTx,
-    name: &str,
-    wrapped: &[u8],
-    kek_id: &str,
-) -> Result<(), Error> {
+pub async fn rewrap_server_secret(tx: &mut SystemTx, name: &str, wrapped: &[u8], kek_id: &str) -> Result<(), Error> {
     const SQL: &str = "UPDATE server_secrets SET wrapped = $2, kek_id = $3 WHERE name = $1";
     exec!(tx, sqlx::query(SQL).bind(name).bind(wrapped).bind(kek_id))?;
     Ok(())

@@ -7,9 +7,7 @@ use crate::crypto::Keyring;
 use crate::error::Error;
 use crate::store;
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{
-    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
-};
+use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use stackpro_core::ids::{TenantId, UserId};
 use stackpro_core::Clock;
@@ -76,15 +74,9 @@ impl AccessTokens {
     pub fn issue(&self, tenant: TenantId, user: UserId) -> Result<(String, DateTime<Utc>), Error> {
         let now = self.clock.now();
         let exp = now + self.ttl;
-        let claims = Claims {
-            sub: user,
-            tid: tenant,
-            iat: now.timestamp(),
-            exp: exp.timestamp(),
-        };
+        let claims = Claims { sub: user, tid: tenant, iat: now.timestamp(), exp: exp.timestamp() };
         let key = EncodingKey::from_secret(&self.key);
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &key)
-            .map_err(|e| Error::Crypto(e.to_string()))?;
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &key).map_err(|e| Error::Crypto(e.to_string()))?;
         Ok((token, exp))
     }
 

@@ -107,12 +107,9 @@ impl App {
     /// # Errors
     /// When storage cannot be opened or the key cannot be read.
     pub async fn parts(cfg: &Config, clock: Clock) -> anyhow::Result<Parts> {
-        let db = Db::connect(&cfg.database, cfg.database_max_connections)
-            .await
-            .context("opening the database")?;
+        let db = Db::connect(&cfg.database, cfg.database_max_connections).await.context("opening the database")?;
         db.migrate().await.context("migrating the database")?;
-        let (keys, created) =
-            Keyring::load_or_create(&cfg.master_key_file).context("loading the master key")?;
+        let (keys, created) = Keyring::load_or_create(&cfg.master_key_file).context("loading the master key")?;
         if created {
             tracing::warn!(path = %cfg.master_key_file.display(), "generated a new master key (mode 0600): back it up, \
                 without it no tenant's encrypted data can be read");
@@ -120,21 +117,13 @@ impl App {
         let (bus, counters) = match &cfg.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("STACKPRO_REDIS_URL")?;
-                let bus = Bus::redis(client.clone())
-                    .await
-                    .context("connecting to Redis")?;
-                (
-                    bus,
-                    Counters::redis(client)
-                        .await
-                        .context("connecting to Redis")?,
-                )
+                let bus = Bus::redis(client.clone()).await.context("connecting to Redis")?;
+                (bus, Counters::redis(client).await.context("connecting to Redis")?)
             }
             None => (Bus::local(), Counters::local()),
         };
         let blobs = BlobStore::open(&cfg.blobs).context("opening blob storage")?;
-        let mailer =
-            Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
+        let mailer = Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
         let signing_key = stackpro_security::tokens::signing_key(&db, &keys, clock.now())
             .await
             .context("loading the token signing key")?;
@@ -145,22 +134,8 @@ impl App {
             rate_per_ip: cfg.auth_rate_per_ip,
             rate_per_account: cfg.auth_rate_per_account,
         };
-        let security = Security::new(
-            db.clone(),
-            keys,
-            tokens,
-            counters.clone(),
-            mailer,
-            clock,
-            settings,
-        );
-        Ok(Parts {
-            db,
-            security,
-            blobs,
-            bus,
-            counters,
-        })
+        let security = Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings);
+        Ok(Parts { db, security, blobs, bus, counters })
     }
 
     /// Builds the whole application.
@@ -179,10 +154,14 @@ impl App {
             metrics: metrics.clone(),
             openapi,
         };
-        let worker = Worker::new(parts.db.clone(), clock).handle(
-            stackpro_security::service::EMAIL_JOB,
-            parts.security.email_job(),
-        );
+        let follower = parts.security.clone();
+        tokio::spawn(async move {
+            if let Err(e) = follower.follow_invalidations().await {
+                tracing::error!(error.cause_chain = ?e, "cannot follow credential-cache invalidations");
+            }
+        });
+        let worker = Worker::new(parts.db.clone(), clock)
+            .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job());
 
         let mut router = Router::new()
             .merge(api)
@@ -190,33 +169,19 @@ impl App {
             .merge(crate::web::router(&cfg.web_dir))
             .fallback(http::not_found)
             .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
-            .layer(from_fn(http::security_headers))
-            .layer(from_fn_with_state(cfg.trust_proxy, http::client_ip))
-            .layer(from_fn_with_state(metrics, http::observe))
+            .layer(from_fn_with_state(http::Edge { metrics, trust_proxy: cfg.trust_proxy }, http::edge))
             .with_state(state.clone());
         if let Some(cors) = http::cors(&cfg.cors_origins) {
             router = router.layer(cors);
         }
         let router = router.layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(
-                    stackpro_core::error::REQUEST_ID_HEADER.clone(),
-                    http::MakeV7,
-                ))
+                .layer(SetRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone(), http::MakeV7))
                 .layer(TraceLayer::new_for_http().make_span_with(http::make_span))
-                .layer(PropagateRequestIdLayer::new(
-                    stackpro_core::error::REQUEST_ID_HEADER.clone(),
-                ))
+                .layer(PropagateRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone()))
                 .layer(from_fn(http::problems)),
         );
-        Ok(App {
-            router,
-            state,
-            worker,
-            blobs: parts.blobs,
-            bus: parts.bus,
-            config: cfg,
-        })
+        Ok(App { router, state, worker, blobs: parts.blobs, bus: parts.bus, config: cfg })
     }
 
     /// Serves on `listener` until `shutdown` resolves, running the job worker
@@ -231,15 +196,10 @@ impl App {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut worker_stop = stop_rx.clone();
-        let worker = tokio::spawn(self.worker.clone().run(
-            std::time::Duration::from_millis(500),
-            async move {
-                let _ = worker_stop.wait_for(|s| *s).await;
-            },
-        ));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let worker = tokio::spawn(self.worker.clone().run(std::time::Duration::from_millis(500), async move {
+            let _ = worker_stop.wait_for(|s| *s).await;
+        }));
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -262,9 +222,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some(
-                    "An access token from sign-in, or an API key (`sp_…`).",
-                ))
+                .description(Some("An access token from sign-in, or an API key (`sp_…`)."))
                 .build(),
         ),
     );
@@ -333,13 +291,7 @@ async fn readyz(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError
 /// Request counts and latencies in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        m.render(),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
 }
 
 /// The OpenAPI document
@@ -347,8 +299,5 @@ async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
 /// This document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi_json(State(s): State<AppState>) -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        s.openapi.as_str().to_owned(),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], s.openapi.as_str().to_owned())
 }

@@ -124,17 +124,10 @@ pub enum ConfigCmd {
 /// Sets up logging: `STACKPRO_LOG=json|pretty` picks the format, `RUST_LOG` the filter.
 pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
         LogFormat::Pretty => builder.compact().init(),
     }
 }
@@ -145,9 +138,7 @@ pub fn init_tracing(format: LogFormat) {
 /// Whatever the command fails with, for `main` to print.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Config {
-            action: ConfigCmd::Example,
-        } => {
+        Command::Config { action: ConfigCmd::Example } => {
             print!("{}", stackpro_core::config::example_toml());
             return Ok(0);
         }
@@ -168,17 +159,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Tenant { action } => tenant(cfg, clock, action).await,
-        Command::Audit {
-            action: AuditCmd::Verify { tenant },
-        } => {
+        Command::Audit { action: AuditCmd::Verify { tenant } } => {
             let parts = App::parts(&cfg, clock).await?;
             let t = parts.security.find_tenant(&tenant).await?;
             let v = parts.security.verify_audit_of(t.id).await?;
             if v.ok {
-                println!(
-                    "audit chain of {} ({}) is intact: {} entries verified",
-                    t.slug, t.id, v.checked
-                );
+                println!("audit chain of {} ({}) is intact: {} entries verified", t.slug, t.id, v.checked);
                 Ok(0)
             } else {
                 println!(
@@ -191,9 +177,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Ok(1)
             }
         }
-        Command::Keys {
-            action: KeysCmd::RotateMaster,
-        } => {
+        Command::Keys { action: KeysCmd::RotateMaster } => {
             let parts = App::parts(&cfg, clock).await?;
             let n = parts.security.rotate_master_key().await?;
             println!("master key rotated; {n} tenant data keys re-wrapped (restart is not needed: replicas reload the key file)");
@@ -202,10 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Jobs { status, limit } => {
             let parts = App::parts(&cfg, clock).await?;
             let jobs = stackpro_store::jobs::list(&parts.db, status.as_deref(), limit).await?;
-            println!(
-                "{:<38} {:<14} {:<10} {:>8} {:<25} last error",
-                "id", "kind", "status", "attempts", "run at"
-            );
+            println!("{:<38} {:<14} {:<10} {:>8} {:<25} last error", "id", "kind", "status", "attempts", "run at");
             for j in jobs {
                 println!(
                     "{:<38} {:<14} {:<10} {:>4}/{:<3} {:<25} {}",
@@ -225,9 +206,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .with_context(|| format!("binding {}", cfg.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let app = App::build(cfg.clone(), clock).await?;
     let addr = listener.local_addr()?;
     if demo {
@@ -246,10 +226,7 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
 /// Creates the demo workspace, or gives its owner a fresh password.
 async fn seed_demo(app: &App) -> anyhow::Result<(String, String)> {
     let email = "demo@example.com";
-    let password = stackpro_security::crypto::random_token("")
-        .chars()
-        .take(16)
-        .collect::<String>();
+    let password = stackpro_security::crypto::random_token("").chars().take(16).collect::<String>();
     let sec = &app.state.security;
     match sec.find_tenant("demo-bakery").await {
         Ok(t) => sec.set_password_by_email(t.id, email, &password).await?,
@@ -270,18 +247,10 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
     let parts = App::parts(&cfg, clock).await?;
     let sec = &parts.security;
     match action {
-        TenantCmd::Create {
-            name,
-            email,
-            password,
-        } => {
+        TenantCmd::Create { name, email, password } => {
             let generated = password.is_none();
-            let password = password.unwrap_or_else(|| {
-                stackpro_security::crypto::random_token("")
-                    .chars()
-                    .take(20)
-                    .collect()
-            });
+            let password =
+                password.unwrap_or_else(|| stackpro_security::crypto::random_token("").chars().take(20).collect());
             let email = Email::parse(&email)?;
             let s = Signup {
                 password: Password::parse_new(&password, &email)?,
@@ -290,10 +259,7 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
             };
             let (tx, tenant, owner) = sec.create_tenant(&s, None).await?;
             tx.commit().await?;
-            println!(
-                "created tenant {} ({}) with owner {}",
-                tenant.slug, tenant.id, owner.email
-            );
+            println!("created tenant {} ({}) with owner {}", tenant.slug, tenant.id, owner.email);
             if generated {
                 println!("owner password: {password}");
             }
@@ -301,26 +267,21 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
         TenantCmd::List => {
             println!("{:<38} {:<30} {:<25} name", "id", "slug", "created");
             for t in sec.list_tenants().await? {
-                println!(
-                    "{:<38} {:<30} {:<25} {}",
-                    t.id.to_string(),
-                    t.slug,
-                    t.created_at.to_rfc3339(),
-                    t.name
-                );
+                println!("{:<38} {:<30} {:<25} {}", t.id.to_string(), t.slug, t.created_at.to_rfc3339(), t.name);
             }
         }
         TenantCmd::Delete { tenant, yes } => {
             let t = sec.find_tenant(&tenant).await?;
             if !yes {
-                bail!("deleting {} ({}) destroys all its data and its key for good: add --yes to confirm", t.slug, t.id);
+                bail!(
+                    "deleting {} ({}) destroys all its data and its key for good: add --yes to confirm",
+                    t.slug,
+                    t.id
+                );
             }
             sec.delete_tenant(t.id).await?;
             let blobs = parts.blobs.delete_tenant(t.id).await?;
-            println!(
-                "deleted tenant {} ({}): rows, {blobs} blobs and its data key are gone",
-                t.slug, t.id
-            );
+            println!("deleted tenant {} ({}): rows, {blobs} blobs and its data key are gone", t.slug, t.id);
         }
     }
     Ok(0)

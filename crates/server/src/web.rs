@@ -15,10 +15,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(web_dir: &Path) -> Router<S> {
     let root = Router::new().route("/", get(|| async { Redirect::temporary("/app/") }));
     if !index.exists() {
         tracing::warn!(web_dir = %web_dir.display(), "web UI not built: /app explains how to build it");
-        return root
-            .route("/app", get(not_built))
-            .route("/app/", get(not_built))
-            .route("/app/{*rest}", get(not_built));
+        return root.route("/app", get(not_built)).route("/app/", get(not_built)).route("/app/{*rest}", get(not_built));
     }
     let serve = ServeDir::new(web_dir).fallback(ServeFile::new(&index));
     root.nest_service("/app", serve)

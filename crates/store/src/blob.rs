@@ -30,23 +30,12 @@ impl BlobStore {
         let inner: Arc<dyn ObjectStore> = match cfg {
             BlobConfig::Local(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Blob(object_store::Error::Generic {
-                        store: "local",
-                        source: Box::new(e),
-                    })
+                    StoreError::Blob(object_store::Error::Generic { store: "local", source: Box::new(e) })
                 })?;
                 Arc::new(LocalFileSystem::new_with_prefix(dir)?)
             }
-            BlobConfig::S3 {
-                bucket,
-                endpoint,
-                region,
-                access_key_id,
-                secret_access_key,
-            } => {
-                let mut b = AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region(region);
+            BlobConfig::S3 { bucket, endpoint, region, access_key_id, secret_access_key } => {
+                let mut b = AmazonS3Builder::new().with_bucket_name(bucket).with_region(region);
                 if let Some(ep) = endpoint {
                     b = b
                         .with_endpoint(ep)
@@ -74,9 +63,7 @@ impl BlobStore {
     /// # Errors
     /// The store's error.
     pub async fn put(&self, tenant: TenantId, key: &str, bytes: Bytes) -> Result<(), StoreError> {
-        self.inner
-            .put(&Self::path(tenant, key), PutPayload::from(bytes))
-            .await?;
+        self.inner.put(&Self::path(tenant, key), PutPayload::from(bytes)).await?;
         Ok(())
     }
 
@@ -129,23 +116,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(&BlobConfig::Local(dir.path().to_owned())).unwrap();
         let (a, b) = (TenantId::new(), TenantId::new());
-        store
-            .put(a, "docs/one.txt", Bytes::from_static(b"1"))
-            .await
-            .unwrap();
-        store
-            .put(a, "docs/two.txt", Bytes::from_static(b"2"))
-            .await
-            .unwrap();
-        store
-            .put(b, "docs/one.txt", Bytes::from_static(b"b"))
-            .await
-            .unwrap();
+        store.put(a, "docs/one.txt", Bytes::from_static(b"1")).await.unwrap();
+        store.put(a, "docs/two.txt", Bytes::from_static(b"2")).await.unwrap();
+        store.put(b, "docs/one.txt", Bytes::from_static(b"b")).await.unwrap();
         assert_eq!(store.delete_tenant(a).await.unwrap(), 2);
         assert_eq!(store.get(a, "docs/one.txt").await.unwrap(), None);
-        assert_eq!(
-            store.get(b, "docs/one.txt").await.unwrap().as_deref(),
-            Some(&b"b"[..])
-        );
+        assert_eq!(store.get(b, "docs/one.txt").await.unwrap().as_deref(), Some(&b"b"[..]));
     }
 }

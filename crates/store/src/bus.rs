@@ -56,11 +56,7 @@ impl Bus {
     pub async fn publish(&self, topic: &str, msg: Bytes) -> Result<(), StoreError> {
         match self {
             Bus::Local(topics) => {
-                let sender = topics
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(topic)
-                    .cloned();
+                let sender = topics.lock().unwrap_or_else(|p| p.into_inner()).get(topic).cloned();
                 if let Some(tx) = sender {
                     // No receiver is not an error: nobody was listening.
                     let _ = tx.send(msg);
@@ -69,11 +65,7 @@ impl Bus {
             }
             Bus::Redis { conn, .. } => {
                 let mut conn = conn.clone();
-                redis::cmd("PUBLISH")
-                    .arg(topic)
-                    .arg(msg.as_ref())
-                    .query_async::<i64>(&mut conn)
-                    .await?;
+                redis::cmd("PUBLISH").arg(topic).arg(msg.as_ref()).query_async::<i64>(&mut conn).await?;
                 Ok(())
             }
         }
@@ -91,21 +83,14 @@ impl Bus {
                 let rx = {
                     let mut map = topics.lock().unwrap_or_else(|p| p.into_inner());
                     map.retain(|_, tx| tx.receiver_count() > 0);
-                    map.entry(topic.to_owned())
-                        .or_insert_with(|| broadcast::channel(1024).0)
-                        .subscribe()
+                    map.entry(topic.to_owned()).or_insert_with(|| broadcast::channel(1024).0).subscribe()
                 };
-                Ok(BroadcastStream::new(rx)
-                    .filter_map(|m| async move { m.ok() })
-                    .boxed())
+                Ok(BroadcastStream::new(rx).filter_map(|m| async move { m.ok() }).boxed())
             }
             Bus::Redis { client, .. } => {
                 let mut pubsub = client.get_async_pubsub().await?;
                 pubsub.subscribe(topic).await?;
-                Ok(pubsub
-                    .into_on_message()
-                    .map(|m| Bytes::copy_from_slice(m.get_payload_bytes()))
-                    .boxed())
+                Ok(pubsub.into_on_message().map(|m| Bytes::copy_from_slice(m.get_payload_bytes())).boxed())
             }
         }
     }
@@ -120,13 +105,9 @@ mod tests {
         let bus = Bus::local();
         let mut a = bus.subscribe("a").await.unwrap();
         let mut b = bus.subscribe("b").await.unwrap();
-        bus.publish("a", Bytes::from_static(b"hello"))
-            .await
-            .unwrap();
+        bus.publish("a", Bytes::from_static(b"hello")).await.unwrap();
         assert_eq!(a.next().await.unwrap(), Bytes::from_static(b"hello"));
-        bus.publish("b", Bytes::from_static(b"other"))
-            .await
-            .unwrap();
+        bus.publish("b", Bytes::from_static(b"other")).await.unwrap();
         assert_eq!(b.next().await.unwrap(), Bytes::from_static(b"other"));
     }
 }

@@ -45,9 +45,7 @@ impl Counters {
     /// # Errors
     /// When Redis cannot be reached.
     pub async fn redis(client: redis::Client) -> Result<Counters, StoreError> {
-        Ok(Counters::Redis(
-            redis::aio::ConnectionManager::new(client).await?,
-        ))
+        Ok(Counters::Redis(redis::aio::ConnectionManager::new(client).await?))
     }
 
     /// Adds `by` to `key` in a window of `window`, starting the window if the
@@ -68,10 +66,7 @@ impl Counters {
                     *entry = (0, now + window);
                 }
                 entry.0 += by;
-                Ok(Count {
-                    value: entry.0,
-                    resets_in: entry.1.saturating_duration_since(now),
-                })
+                Ok(Count { value: entry.0, resets_in: entry.1.saturating_duration_since(now) })
             }
             Counters::Redis(conn) => {
                 let mut conn = conn.clone();
@@ -91,10 +86,7 @@ impl Counters {
                     .arg(key)
                     .query_async(&mut conn)
                     .await?;
-                Ok(Count {
-                    value,
-                    resets_in: Duration::from_millis(pttl.max(0) as u64),
-                })
+                Ok(Count { value, resets_in: Duration::from_millis(pttl.max(0) as u64) })
             }
         }
     }
@@ -111,10 +103,7 @@ impl Counters {
             }
             Counters::Redis(conn) => {
                 let mut conn = conn.clone();
-                redis::cmd("DEL")
-                    .arg(key)
-                    .query_async::<i64>(&mut conn)
-                    .await?;
+                redis::cmd("DEL").arg(key).query_async::<i64>(&mut conn).await?;
                 Ok(())
             }
         }

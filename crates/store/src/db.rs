@@ -175,8 +175,7 @@ impl Db {
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                 }
                 // Vaultwarden's defaults: WAL for concurrent readers, NORMAL sync
                 // (durable at checkpoints), a busy timeout instead of SQLITE_BUSY.
@@ -276,13 +275,11 @@ impl Db {
                 let mut t = p.begin().await?;
                 // The bindable form of SET LOCAL ROLE and SET LOCAL app.tenant_id,
                 // in one round trip; both end with the transaction.
-                sqlx::query(
-                    "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
-                )
-                .bind(APP_ROLE)
-                .bind(tenant.to_string())
-                .execute(&mut *t)
-                .await?;
+                sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
+                    .bind(APP_ROLE)
+                    .bind(tenant.to_string())
+                    .execute(&mut *t)
+                    .await?;
                 Tx::Postgres(t)
             }
         };

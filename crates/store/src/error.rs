@@ -28,12 +28,10 @@ pub enum StoreError {
 impl ErrorCode for StoreError {
     fn code(&self) -> Code {
         match self {
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
-            ) => Code::Unavailable,
-            StoreError::Redis(e) if e.is_io_error() || e.is_connection_dropped() => {
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed) => {
                 Code::Unavailable
             }
+            StoreError::Redis(e) if e.is_io_error() || e.is_connection_dropped() => Code::Unavailable,
             _ => Code::Internal,
         }
     }

@@ -78,14 +78,7 @@ pub struct NewJob {
 impl NewJob {
     /// A job of `kind` to run at `now`, retried up to 5 times.
     pub fn new(kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> NewJob {
-        NewJob {
-            kind: kind.to_owned(),
-            payload,
-            run_at: now,
-            max_attempts: 5,
-            every: None,
-            unique_key: None,
-        }
+        NewJob { kind: kind.to_owned(), payload, run_at: now, max_attempts: 5, every: None, unique_key: None }
     }
 }
 
@@ -130,11 +123,7 @@ const INSERT: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, status, at
 ///
 /// # Errors
 /// The database's error.
-pub async fn enqueue(
-    tx: &mut impl JobTx,
-    job: NewJob,
-    now: DateTime<Utc>,
-) -> Result<Option<JobId>, StoreError> {
+pub async fn enqueue(tx: &mut impl JobTx, job: NewJob, now: DateTime<Utc>) -> Result<Option<JobId>, StoreError> {
     let id = JobId::new();
     let tenant = tx.job_tenant();
     let payload = job.payload.to_string();
@@ -181,11 +170,7 @@ pub async fn claim(
     let kinds = kinds.join(",");
     let mut tx = db.system_tx().await?;
     // SQLite has one writer and needs no row locks; Postgres replicas race for rows.
-    let sql = if tx.dialect() == Dialect::Postgres {
-        CLAIM_POSTGRES
-    } else {
-        CLAIM_SQLITE
-    };
+    let sql = if tx.dialect() == Dialect::Postgres { CLAIM_POSTGRES } else { CLAIM_SQLITE };
     let job: Option<Job> = on_db!(tx, |c| sqlx::query_as(sql)
         .bind(worker)
         .bind(now + lease)
@@ -197,14 +182,11 @@ pub async fn claim(
     Ok(job)
 }
 
-const SUCCEED: &str =
-    "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, \
+const SUCCEED: &str = "UPDATE jobs SET status = 'succeeded', locked_by = NULL, locked_until = NULL, \
      last_error = NULL, updated_at = $2 WHERE id = $1 AND locked_by = $3";
-const RESCHEDULE: &str =
-    "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $2, locked_by = NULL, \
+const RESCHEDULE: &str = "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $2, locked_by = NULL, \
      locked_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $4";
-const RETRY: &str =
-    "UPDATE jobs SET status = $2, run_at = $3, locked_by = NULL, locked_until = NULL, \
+const RETRY: &str = "UPDATE jobs SET status = $2, run_at = $3, locked_by = NULL, locked_until = NULL, \
      last_error = $4, updated_at = $5 WHERE id = $1 AND locked_by = $6";
 
 /// The wait before retry number `attempts` (1-based): 2^(attempts-1) seconds,
@@ -219,31 +201,16 @@ pub fn backoff(attempts: i32) -> Duration {
 ///
 /// # Errors
 /// The database's error.
-pub async fn finish(
-    db: &Db,
-    job: &Job,
-    outcome: Result<(), String>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn finish(db: &Db, job: &Job, outcome: Result<(), String>, now: DateTime<Utc>) -> Result<(), StoreError> {
     let worker = job.locked_by.clone().unwrap_or_default();
     let mut tx = db.system_tx().await?;
     match (outcome, job.every_secs) {
         (Ok(()), None) => {
-            exec!(
-                tx,
-                sqlx::query(SUCCEED).bind(job.id).bind(now).bind(&worker)
-            )?;
+            exec!(tx, sqlx::query(SUCCEED).bind(job.id).bind(now).bind(&worker))?;
         }
         (Ok(()), Some(every)) => {
             let next = now + Duration::seconds(every);
-            exec!(
-                tx,
-                sqlx::query(RESCHEDULE)
-                    .bind(job.id)
-                    .bind(next)
-                    .bind(now)
-                    .bind(&worker)
-            )?;
+            exec!(tx, sqlx::query(RESCHEDULE).bind(job.id).bind(next).bind(now).bind(&worker))?;
         }
         (Err(e), _) => {
             let (status, run_at) = if job.attempts >= job.max_attempts {
@@ -255,23 +222,13 @@ pub async fn finish(
             } else {
                 ("queued", now + backoff(job.attempts))
             };
-            exec!(
-                tx,
-                sqlx::query(RETRY)
-                    .bind(job.id)
-                    .bind(status)
-                    .bind(run_at)
-                    .bind(&e)
-                    .bind(now)
-                    .bind(&worker)
-            )?;
+            exec!(tx, sqlx::query(RETRY).bind(job.id).bind(status).bind(run_at).bind(&e).bind(now).bind(&worker))?;
         }
     }
     tx.commit().await
 }
 
-const LIST: &str =
-    "SELECT * FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY run_at DESC LIMIT $2";
+const LIST: &str = "SELECT * FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY run_at DESC LIMIT $2";
 
 /// The most recent jobs, optionally of one status, for operators.
 ///
@@ -279,11 +236,7 @@ const LIST: &str =
 /// The database's error.
 pub async fn list(db: &Db, status: Option<&str>, limit: i64) -> Result<Vec<Job>, StoreError> {
     let mut tx = db.system_read().await?;
-    let jobs = on_db!(tx, |c| sqlx::query_as(LIST)
-        .bind(status)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let jobs = on_db!(tx, |c| sqlx::query_as(LIST).bind(status).bind(limit).fetch_all(c).await)?;
     tx.commit().await?;
     Ok(jobs)
 }
@@ -330,9 +283,7 @@ impl Worker {
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
         let kinds: Vec<String> = self.handlers.keys().cloned().collect();
-        while let Some(job) =
-            claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await?
-        {
+        while let Some(job) = claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await? {
             let outcome = match self.handlers.get(&job.kind) {
                 Some(h) => h.run(&job).await,
                 None => Err(format!("no handler for job kind {:?}", job.kind)),
@@ -347,11 +298,7 @@ impl Worker {
     }
 
     /// Polls for due jobs every `every` until `shutdown` resolves.
-    pub async fn run(
-        self,
-        every: std::time::Duration,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) {
+    pub async fn run(self, every: std::time::Duration, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
             if let Err(e) = self.drain().await {

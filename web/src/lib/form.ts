@@ -11,6 +11,14 @@ export function raw(form: FormData, name: string): string {
 }
 
 export const MIN_PASSWORD = 10
+export const MAX_PASSWORD = 1024
+
+/** The client-side password check (the server has the same rule and the final word). */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < MIN_PASSWORD) return `Use at least ${MIN_PASSWORD} characters.`
+  if (password.length > MAX_PASSWORD) return `Use at most ${MAX_PASSWORD.toLocaleString('en')} characters.`
+  return undefined
+}
 export const PASSWORD_HINT = `At least ${MIN_PASSWORD} characters. A short phrase is easy to remember.`
 
 export type FieldErrors = Partial<Record<string, string>>

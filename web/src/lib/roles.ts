@@ -1,4 +1,4 @@
-import type { Role, Scope } from './api/types'
+import type { Me, Role, Scope } from './api/types'
 
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'client']
 
@@ -22,6 +22,21 @@ export function isRole(v: unknown): v is Role {
 
 export function canManage(role: Role | undefined): boolean {
   return role === 'owner' || role === 'admin'
+}
+
+/** The roles this caller may give: only an owner can give (or take away) the owner role. */
+export function assignableRoles(mine: Role | undefined): readonly Role[] {
+  return mine === 'owner' ? ROLES : ROLES.filter((r) => r !== 'owner')
+}
+
+/** Whether this caller may change or remove a member with the given role. */
+export function canActOn(mine: Role | undefined, theirs: Role): boolean {
+  return canManage(mine) && (theirs !== 'owner' || mine === 'owner')
+}
+
+/** Whether this caller may manage the team and keys: an owner or admin that isn't read-only. */
+export function canManageAs(me: Me | undefined): boolean {
+  return me !== undefined && !me.read_only && canManage(me.role)
 }
 
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin']

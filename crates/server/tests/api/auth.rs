@@ -10,7 +10,11 @@ use serde_json::{json, Value};
 async fn signing_up_creates_a_workspace_whose_owner_is_signed_in(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let res = app
-        .post("/api/v1/auth/signup", None, json!({ "email": "Ann@Bakery.test", "password": PASSWORD, "tenant_name": "Ann's Bakery" }))
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({ "email": "Ann@Bakery.test", "password": PASSWORD, "tenant_name": "Ann's Bakery" }),
+        )
         .await;
     assert_eq!(res.status(), 201);
     let s: Value = res.json().await.unwrap();
@@ -20,12 +24,7 @@ async fn signing_up_creates_a_workspace_whose_owner_is_signed_in(#[case] backend
     assert_eq!(s["tenant"]["slug"], "ann-s-bakery");
     assert_eq!(s["user"]["email"], "ann@bakery.test");
     assert_eq!(s["role"], "owner");
-    let me: Value = app
-        .get("/api/v1/me", s["access_token"].as_str().unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/api/v1/me", s["access_token"].as_str().unwrap()).await.json().await.unwrap();
     assert_eq!(me["user"]["id"], s["user"]["id"]);
     assert_eq!(me["tenant"]["id"], s["tenant"]["id"]);
     assert_eq!(me["role"], "owner");
@@ -41,11 +40,7 @@ async fn two_workspaces_with_the_same_name_get_different_slugs(#[case] backend: 
     let mut slugs = Vec::new();
     for email in ["a@x.test", "b@x.test"] {
         let res = app
-            .post(
-                "/api/v1/auth/signup",
-                None,
-                json!({ "email": email, "password": PASSWORD, "tenant_name": "Same" }),
-            )
+            .post("/api/v1/auth/signup", None, json!({ "email": email, "password": PASSWORD, "tenant_name": "Same" }))
             .await;
         assert_eq!(res.status(), 201);
         let s: Value = res.json().await.unwrap();
@@ -60,9 +55,7 @@ async fn two_workspaces_with_the_same_name_get_different_slugs(#[case] backend: 
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_right_password_signs_in_and_a_wrong_one_is_refused_and_audited(
-    #[case] backend: Backend,
-) {
+async fn the_right_password_signs_in_and_a_wrong_one_is_refused_and_audited(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
     let ok = app.login(&ann.email, PASSWORD).await;
@@ -76,76 +69,33 @@ async fn the_right_password_signs_in_and_a_wrong_one_is_refused_and_audited(
     let unknown = app.login("nobody@nowhere.test", PASSWORD).await;
     assert_eq!(unknown.problem().await.code, "invalid_credentials");
 
-    let audit: Value = app
-        .get("/api/v1/audit", &ann.access)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions[..3],
-        ["auth.login_failed", "auth.login", "auth.signup"]
-    );
+    let audit: Value = app.get("/api/v1/audit", &ann.access).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[..3], ["auth.login_failed", "auth.login", "auth.signup"]);
 }
 
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_refresh_token_works_once_and_its_reuse_revokes_the_whole_family(
-    #[case] backend: Backend,
-) {
+async fn a_refresh_token_works_once_and_its_reuse_revokes_the_whole_family(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let first = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    let first = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(first.status(), 200);
     let rotated: Value = first.json().await.unwrap();
     let newer = rotated["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(newer, ann.refresh);
-    assert_eq!(
-        app.get("/api/v1/me", rotated["access_token"].as_str().unwrap())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/api/v1/me", rotated["access_token"].as_str().unwrap()).await.status(), 200);
 
     // The old token again: theft assumed, the family dies.
-    let reuse = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    let reuse = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(reuse.status(), 401);
     assert_eq!(reuse.problem().await.code, "refresh_token_invalid");
-    let after = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({ "refresh_token": newer }),
-        )
-        .await;
+    let after = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": newer })).await;
     assert_eq!(after.problem().await.code, "refresh_token_invalid");
 
-    let audit: Value = app
-        .get("/api/v1/audit", &ann.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get("/api/v1/audit", &ann.access).await.json().await.unwrap();
     assert_eq!(audit["items"][0]["action"], "auth.refresh_reused");
 }
 
@@ -156,30 +106,12 @@ async fn a_refresh_token_works_once_and_its_reuse_revokes_the_whole_family(
 async fn logging_out_ends_the_refresh_token(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let res = app
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/logout", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(res.status(), 204);
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(res.problem().await.code, "refresh_token_invalid");
     // Signing out twice is not an error.
-    let res = app
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/logout", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(res.status(), 204);
 }
 
@@ -187,9 +119,7 @@ async fn logging_out_ends_the_refresh_token(#[case] backend: Backend) {
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
-    #[case] backend: Backend,
-) {
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
     let wrong = app
@@ -218,17 +148,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
         .await;
     assert_eq!(ok.status(), 204);
     assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 401);
-    assert_eq!(
-        app.login(&ann.email, "a brand new secret").await.status(),
-        200
-    );
-    let old_session = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({ "refresh_token": ann.refresh }),
-        )
-        .await;
+    assert_eq!(app.login(&ann.email, "a brand new secret").await.status(), 200);
+    let old_session = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(old_session.problem().await.code, "refresh_token_invalid");
 }
 
@@ -236,32 +157,15 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_password_reset_mail_holds_a_one_time_link_that_sets_a_new_password(
-    #[case] backend: Backend,
-) {
+async fn a_password_reset_mail_holds_a_one_time_link_that_sets_a_new_password(#[case] backend: Backend) {
     let smtp = Smtpd::start();
     let port = smtp.port;
-    let app = TestApp::spawn_with(backend, |c| {
-        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into())
-    })
-    .await;
+    let app = TestApp::spawn_with(backend, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into())).await;
     let ann = app.signup("ann").await;
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset",
-            None,
-            json!({ "email": ann.email }),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/password-reset", None, json!({ "email": ann.email })).await;
     assert_eq!(res.status(), 202);
     // Unknown addresses get the same answer and no mail.
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset",
-            None,
-            json!({ "email": "ghost@nowhere.test" }),
-        )
-        .await;
+    let res = app.post("/api/v1/auth/password-reset", None, json!({ "email": "ghost@nowhere.test" })).await;
     assert_eq!(res.status(), 202);
     assert_eq!(app.drain_jobs().await, 1);
 
@@ -269,14 +173,7 @@ async fn a_password_reset_mail_holds_a_one_time_link_that_sets_a_new_password(
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: ann@ann.test"), "{}", mails[0]);
     let body = decode_quoted_printable(&mails[0]);
-    let token = body
-        .split("reset-password?token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = body.split("reset-password?token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
 
     let res = app
         .post(
@@ -286,16 +183,9 @@ async fn a_password_reset_mail_holds_a_one_time_link_that_sets_a_new_password(
         )
         .await;
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        app.login(&ann.email, "reset and renewed").await.status(),
-        200
-    );
+    assert_eq!(app.login(&ann.email, "reset and renewed").await.status(), 200);
     let again = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({ "token": token, "new_password": "another new one" }),
-        )
+        .post("/api/v1/auth/password-reset/confirm", None, json!({ "token": token, "new_password": "another new one" }))
         .await;
     assert_eq!(again.problem().await.code, "reset_token_invalid");
 }
@@ -316,11 +206,7 @@ async fn too_many_sign_in_attempts_are_answered_429_with_retry_after(#[case] bac
     }
     let res = app.login(&ann.email, PASSWORD).await;
     assert_eq!(res.status(), 429);
-    let retry: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= 900, "{retry}");
     assert_eq!(res.problem().await.code, "rate_limited");
 }
@@ -391,22 +277,10 @@ pub struct Smtpd {
 impl Smtpd {
     pub fn start() -> Smtpd {
         let python = std::env::var("STACKPRO_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(&python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.path().join("maildir"))
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -425,10 +299,7 @@ impl Smtpd {
     pub fn mails(&self) -> Vec<String> {
         let new = self.dir.path().join("maildir/new");
         let mut out: Vec<String> = std::fs::read_dir(new)
-            .map(|d| {
-                d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-                    .collect()
-            })
+            .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect())
             .unwrap_or_default();
         out.sort();
         out

@@ -11,138 +11,65 @@ use serde_json::json;
 async fn bad_input_is_a_4xx_problem_and_changes_nothing(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let before = (
-        count_rows(&app, "tenants").await,
-        count_rows(&app, "users").await,
-        count_rows(&app, "audit_log").await,
-    );
+    let before =
+        (count_rows(&app, "tenants").await, count_rows(&app, "users").await, count_rows(&app, "audit_log").await);
     let signup = app.url("/api/v1/auth/signup");
     let raw = |body: &'static str, ct: &'static str| {
         let c = app.client.clone();
         let url = signup.clone();
-        async move {
-            c.post(url)
-                .header("content-type", ct)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { c.post(url).header("content-type", ct).body(body).send().await.unwrap() }
     };
 
     let p = raw("{not json", "application/json").await.problem().await;
     assert_eq!((p.status, p.code.as_str()), (400, "invalid_body"));
-    let p = raw(
-        r#"{"email": 5, "password": "x", "tenant_name": "t"}"#,
-        "application/json",
-    )
-    .await
-    .problem()
-    .await;
-    assert_eq!(
-        (p.status, p.code.as_str(), p.field.as_deref()),
-        (400, "invalid_body", Some("/email"))
-    );
-    let p = raw(r#"{"email": "a@b.test"}"#, "application/json")
+    let p = raw(r#"{"email": 5, "password": "x", "tenant_name": "t"}"#, "application/json").await.problem().await;
+    assert_eq!((p.status, p.code.as_str(), p.field.as_deref()), (400, "invalid_body", Some("/email")));
+    let p = raw(r#"{"email": "a@b.test"}"#, "application/json").await.problem().await;
+    assert_eq!(p.code, "invalid_body");
+    let p = raw(r#"{"email": "a@b.test", "password": "long enough!", "tenant_name": "x"}"#, "text/plain")
         .await
         .problem()
         .await;
-    assert_eq!(p.code, "invalid_body");
-    let p = raw(
-        r#"{"email": "a@b.test", "password": "long enough!", "tenant_name": "x"}"#,
-        "text/plain",
-    )
-    .await
-    .problem()
-    .await;
     assert_eq!((p.status, p.code.as_str()), (415, "unsupported_media_type"));
 
     let huge = format!(
         r#"{{"email": "a@b.test", "password": "long enough!", "tenant_name": "{}"}}"#,
         "x".repeat(2 * 1024 * 1024)
     );
-    let res = app
-        .client
-        .post(&signup)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.post(&signup).header("content-type", "application/json").body(huge).send().await.unwrap();
     let p = res.problem().await;
     assert_eq!((p.status, p.code.as_str()), (413, "payload_too_large"));
 
     for (body, code, field) in [
-        (
-            json!({ "email": "not-an-email", "password": PASSWORD, "tenant_name": "X" }),
-            "invalid_email",
-            "/email",
-        ),
-        (
-            json!({ "email": "a@b.test", "password": "short", "tenant_name": "X" }),
-            "weak_password",
-            "/password",
-        ),
+        (json!({ "email": "not-an-email", "password": PASSWORD, "tenant_name": "X" }), "invalid_email", "/email"),
+        (json!({ "email": "a@b.test", "password": "short", "tenant_name": "X" }), "weak_password", "/password"),
         (
             json!({ "email": "a@b.test", "password": PASSWORD, "tenant_name": "   " }),
             "invalid_tenant_name",
             "/tenant_name",
         ),
     ] {
-        let p = app
-            .post("/api/v1/auth/signup", None, body)
-            .await
-            .problem()
-            .await;
-        assert_eq!(
-            (p.status, p.code.as_str(), p.field.as_deref()),
-            (422, code, Some(field))
-        );
+        let p = app.post("/api/v1/auth/signup", None, body).await.problem().await;
+        assert_eq!((p.status, p.code.as_str(), p.field.as_deref()), (422, code, Some(field)));
     }
 
-    let p = app
-        .get("/api/v1/members/not-a-uuid", &ann.access)
-        .await
-        .problem()
-        .await;
+    let p = app.get("/api/v1/members/not-a-uuid", &ann.access).await.problem().await;
     assert_eq!((p.status, p.code.as_str()), (400, "invalid_path"));
-    let p = app
-        .get("/api/v1/audit?limit=many", &ann.access)
-        .await
-        .problem()
-        .await;
+    let p = app.get("/api/v1/audit?limit=many", &ann.access).await.problem().await;
     assert_eq!((p.status, p.code.as_str()), (400, "invalid_query"));
     let p = app
-        .post(
-            "/api/v1/members",
-            Some(&ann.access),
-            json!({ "email": "z@ann.test", "role": "emperor" }),
-        )
+        .post("/api/v1/members", Some(&ann.access), json!({ "email": "z@ann.test", "role": "emperor" }))
         .await
         .problem()
         .await;
-    assert_eq!(
-        (p.status, p.code.as_str(), p.field.as_deref()),
-        (422, "invalid_role", Some("/role"))
-    );
-    let p = app
-        .send(Method::PUT, "/api/v1/me", Some(&ann.access), None)
-        .await
-        .problem()
-        .await;
+    assert_eq!((p.status, p.code.as_str(), p.field.as_deref()), (422, "invalid_role", Some("/role")));
+    let p = app.send(Method::PUT, "/api/v1/me", Some(&ann.access), None).await.problem().await;
     assert_eq!((p.status, p.code.as_str()), (405, "method_not_allowed"));
-    let p = app
-        .get("/api/v1/nothing-here", &ann.access)
-        .await
-        .problem()
-        .await;
+    let p = app.get("/api/v1/nothing-here", &ann.access).await.problem().await;
     assert_eq!((p.status, p.code.as_str()), (404, "route_not_found"));
 
-    let after = (
-        count_rows(&app, "tenants").await,
-        count_rows(&app, "users").await,
-        count_rows(&app, "audit_log").await,
-    );
+    let after =
+        (count_rows(&app, "tenants").await, count_rows(&app, "users").await, count_rows(&app, "audit_log").await);
     assert_eq!(before, after);
 }
 

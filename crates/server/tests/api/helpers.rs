@@ -20,8 +20,7 @@ pub enum Backend {
 
 /// The server PostgreSQL tests create their databases on.
 pub fn pg_admin_url() -> String {
-    std::env::var("STACKPRO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("STACKPRO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn pg_url(db: &str) -> String {
@@ -48,7 +47,8 @@ async fn pg_template() -> &'static str {
                 }
             }
             let name = format!("sp_tpl_{:016x}", hash);
-            let admin = sqlx::PgPool::connect(&pg_admin_url()).await.expect("PostgreSQL must run for the postgres cases");
+            let admin =
+                sqlx::PgPool::connect(&pg_admin_url()).await.expect("PostgreSQL must run for the postgres cases");
             // Serialise template creation between concurrent test processes.
             let mut lock = admin.acquire().await.unwrap();
             sqlx::query("SELECT pg_advisory_lock(7031)").execute(&mut *lock).await.unwrap();
@@ -59,13 +59,15 @@ async fn pg_template() -> &'static str {
                 .unwrap();
             if !exists {
                 // Databases of earlier runs are dropped here, once per run.
-                let old: Vec<String> =
-                    sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'sp_t_%' OR datname LIKE 'sp_tpl_%'")
-                        .fetch_all(&admin)
-                        .await
-                        .unwrap();
+                let old: Vec<String> = sqlx::query_scalar(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'sp_t_%' OR datname LIKE 'sp_tpl_%'",
+                )
+                .fetch_all(&admin)
+                .await
+                .unwrap();
                 for db in old {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&admin).await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&admin).await;
                 }
                 sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await.unwrap();
                 let db = Db::connect(&stackpro_core::config::DatabaseUrl::Postgres(pg_url(&name)), 2).await.unwrap();
@@ -121,6 +123,22 @@ impl TestApp {
             }
             Backend::Postgres => fresh_pg_database().await,
         };
+        Self::spawn_on(data_dir, database_url, tweak).await
+    }
+
+    /// A second replica: the same database and master key, its own process
+    /// state, with settings changed by `tweak` (give both the same Redis).
+    pub async fn replica(&self, tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        std::fs::copy(self.data_dir.path().join("master.key"), data_dir.path().join("master.key")).unwrap();
+        Self::spawn_on(data_dir, self.database_url.clone(), tweak).await
+    }
+
+    async fn spawn_on(
+        data_dir: tempfile::TempDir,
+        database_url: String,
+        tweak: impl FnOnce(&mut RawConfig),
+    ) -> TestApp {
         let mut raw = RawConfig {
             listen: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_owned(),
@@ -148,10 +166,7 @@ impl TestApp {
         }));
         TestApp {
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             db,
             security,
             worker,
@@ -166,13 +181,7 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -190,8 +199,7 @@ impl TestApp {
         self.send(Method::POST, path, token, Some(body)).await
     }
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.send(Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.send(Method::PATCH, path, Some(token), Some(body)).await
     }
     pub async fn delete(&self, path: &str, token: &str) -> Response {
         self.send(Method::DELETE, path, Some(token), None).await
@@ -201,25 +209,19 @@ impl TestApp {
     pub async fn signup(&self, who: &str) -> Account {
         let email = format!("{who}@{who}.test");
         let res = self
-            .post("/api/v1/auth/signup", None, json!({ "email": email, "password": PASSWORD, "tenant_name": format!("{who} shop") }))
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({ "email": email, "password": PASSWORD, "tenant_name": format!("{who} shop") }),
+            )
             .await;
-        assert_eq!(
-            res.status(),
-            201,
-            "signup failed: {}",
-            res.text().await.unwrap()
-        );
+        assert_eq!(res.status(), 201, "signup failed: {}", res.text().await.unwrap());
         Account::from_session(res.json().await.unwrap())
     }
 
     /// Logs in and returns the session.
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            None,
-            json!({ "email": email, "password": password }),
-        )
-        .await
+        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
     }
 
     /// Runs every due job now (emails, ...).
@@ -229,19 +231,10 @@ impl TestApp {
 
     /// Creates an API key for `owner` and returns its secret and id.
     pub async fn api_key(&self, owner: &Account, scopes: &[&str]) -> (String, String) {
-        let res = self
-            .post(
-                "/api/v1/api-keys",
-                Some(&owner.access),
-                json!({ "name": "ci", "scopes": scopes }),
-            )
-            .await;
+        let res = self.post("/api/v1/api-keys", Some(&owner.access), json!({ "name": "ci", "scopes": scopes })).await;
         assert_eq!(res.status(), 201);
         let body: Value = res.json().await.unwrap();
-        (
-            body["secret"].as_str().unwrap().to_owned(),
-            body["api_key"]["id"].as_str().unwrap().to_owned(),
-        )
+        (body["secret"].as_str().unwrap().to_owned(), body["api_key"]["id"].as_str().unwrap().to_owned())
     }
 
     /// Runs the `stackpro` binary against this app's database and data dir.
@@ -254,6 +247,18 @@ impl TestApp {
             .output()
             .unwrap()
     }
+}
+
+/// A Redis database of its own for one test (db 1 to 15, flushed first).
+pub async fn redis_url() -> String {
+    static NEXT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+    let base = std::env::var("STACKPRO_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let n = 1 + NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 15;
+    let url = format!("{base}/{n}");
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.expect("Redis must run for the scale-out tests");
+    redis::cmd("FLUSHDB").query_async::<()>(&mut conn).await.unwrap();
+    url
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -303,16 +308,8 @@ pub trait ProblemExt {
 impl ProblemExt for Response {
     /// Asserts the answer is problem+json and parses it.
     async fn problem(self) -> Problem {
-        let ct = self
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        assert_eq!(
-            ct.as_deref(),
-            Some("application/problem+json"),
-            "status {}",
-            self.status()
-        );
+        let ct = self.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(ct.as_deref(), Some("application/problem+json"), "status {}", self.status());
         let status = self.status().as_u16();
         let p: Problem = self.json().await.unwrap();
         assert_eq!(p.status, status);
@@ -325,8 +322,7 @@ impl ProblemExt for Response {
 pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
     let mut tx = app.db.system_read().await.unwrap();
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    let n: i64 =
-        stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
+    let n: i64 = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
     tx.commit().await.unwrap();
     n
 }

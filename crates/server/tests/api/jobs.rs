@@ -36,9 +36,7 @@ async fn a_failing_job_is_retried_with_backoff_then_succeeds(#[case] backend: Ba
     let app = TestApp::spawn(backend).await;
     let now = now_micros();
     let mut tx = app.db.system_tx().await.unwrap();
-    let id = jobs::enqueue(&mut tx, NewJob::new("flaky", json!({}), now), now)
-        .await
-        .unwrap();
+    let id = jobs::enqueue(&mut tx, NewJob::new("flaky", json!({}), now), now).await.unwrap();
     assert!(id.is_some());
     tx.commit().await.unwrap();
 
@@ -47,10 +45,7 @@ async fn a_failing_job_is_retried_with_backoff_then_succeeds(#[case] backend: Ba
     let worker = Worker::new(app.db.clone(), clock.clone()).handle("flaky", Flaky(runs.clone(), 2));
     assert_eq!(worker.drain().await.unwrap(), 1);
     let job = &jobs::list(&app.db, Some("queued"), 10).await.unwrap()[0];
-    assert_eq!(
-        (job.attempts, job.last_error.as_deref()),
-        (1, Some("failure 1"))
-    );
+    assert_eq!((job.attempts, job.last_error.as_deref()), (1, Some("failure 1")));
     assert_eq!(job.run_at, now + Duration::seconds(1));
     // Not due yet: nothing runs.
     assert_eq!(worker.drain().await.unwrap(), 0);
@@ -59,39 +54,21 @@ async fn a_failing_job_is_retried_with_backoff_then_succeeds(#[case] backend: Ba
     clock.advance(Duration::seconds(2));
     assert_eq!(worker.drain().await.unwrap(), 1);
     assert_eq!(runs.load(Ordering::SeqCst), 3);
-    assert_eq!(
-        jobs::list(&app.db, Some("succeeded"), 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(jobs::list(&app.db, Some("succeeded"), 10).await.unwrap().len(), 1);
 }
 
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_job_that_keeps_failing_is_marked_failed_after_its_last_attempt(
-    #[case] backend: Backend,
-) {
+async fn a_job_that_keeps_failing_is_marked_failed_after_its_last_attempt(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let now = now_micros();
     let mut tx = app.db.system_tx().await.unwrap();
-    jobs::enqueue(
-        &mut tx,
-        NewJob {
-            max_attempts: 2,
-            ..NewJob::new("doomed", json!({}), now)
-        },
-        now,
-    )
-    .await
-    .unwrap();
+    jobs::enqueue(&mut tx, NewJob { max_attempts: 2, ..NewJob::new("doomed", json!({}), now) }, now).await.unwrap();
     tx.commit().await.unwrap();
     let clock = stackpro_core::Clock::manual(now);
-    let worker = Worker::new(app.db.clone(), clock.clone())
-        .handle("doomed", Flaky(Arc::new(AtomicUsize::new(0)), 99));
+    let worker = Worker::new(app.db.clone(), clock.clone()).handle("doomed", Flaky(Arc::new(AtomicUsize::new(0)), 99));
     worker.drain().await.unwrap();
     clock.advance(Duration::seconds(5));
     worker.drain().await.unwrap();
@@ -113,10 +90,7 @@ async fn a_recurring_job_is_rescheduled_and_a_unique_key_enqueues_once(#[case] b
         unique_key: Some("nightly".into()),
         ..NewJob::new("tick", json!({}), now)
     };
-    assert!(jobs::enqueue(&mut tx, job.clone(), now)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(jobs::enqueue(&mut tx, job.clone(), now).await.unwrap().is_some());
     assert!(jobs::enqueue(&mut tx, job, now).await.unwrap().is_none());
     tx.commit().await.unwrap();
     let clock = stackpro_core::Clock::manual(now);
@@ -137,9 +111,7 @@ async fn replicas_racing_for_jobs_on_postgres_never_claim_one_twice() {
     let now = now_micros();
     let mut tx = app.db.system_tx().await.unwrap();
     for i in 0..40 {
-        jobs::enqueue(&mut tx, NewJob::new("race", json!({ "i": i }), now), now)
-            .await
-            .unwrap();
+        jobs::enqueue(&mut tx, NewJob::new("race", json!({ "i": i }), now), now).await.unwrap();
     }
     tx.commit().await.unwrap();
     let claims = (0..4).map(|w| {
@@ -147,26 +119,15 @@ async fn replicas_racing_for_jobs_on_postgres_never_claim_one_twice() {
         tokio::spawn(async move {
             let mut mine = Vec::new();
             let kinds = ["race".to_owned()];
-            while let Some(job) = jobs::claim(
-                &db,
-                &format!("w{w}"),
-                &kinds,
-                Utc::now(),
-                Duration::minutes(5),
-            )
-            .await
-            .unwrap()
+            while let Some(job) =
+                jobs::claim(&db, &format!("w{w}"), &kinds, Utc::now(), Duration::minutes(5)).await.unwrap()
             {
                 mine.push(job.id);
             }
             mine
         })
     });
-    let mut all: Vec<_> = futures::future::join_all(claims)
-        .await
-        .into_iter()
-        .flat_map(|r| r.unwrap())
-        .collect();
+    let mut all: Vec<_> = futures::future::join_all(claims).await.into_iter().flat_map(|r| r.unwrap()).collect();
     assert_eq!(all.len(), 40);
     all.sort();
     all.dedup();

@@ -10,5 +10,6 @@ mod bad_input;
 mod crypto;
 mod jobs;
 mod members;
+mod scaleout;
 mod system;
 mod tenancy;

@@ -3,30 +3,15 @@ use rstest::rstest;
 use serde_json::{json, Value};
 
 async fn invite(app: &TestApp, by: &Account, email: &str, role: &str) -> Value {
-    let res = app
-        .post(
-            "/api/v1/members",
-            Some(&by.access),
-            json!({ "email": email, "role": role }),
-        )
-        .await;
+    let res = app.post("/api/v1/members", Some(&by.access), json!({ "email": email, "role": role })).await;
     assert_eq!(res.status(), 201);
     res.json().await.unwrap()
 }
 
 async fn accept(app: &TestApp, invitation: &Value, password: &str) -> Account {
-    let token = invitation["invite_url"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap();
+    let token = invitation["invite_url"].as_str().unwrap().split("token=").nth(1).unwrap();
     let res = app
-        .post(
-            "/api/v1/invitations/accept",
-            None,
-            json!({ "token": token, "password": password, "name": "Bob" }),
-        )
+        .post("/api/v1/invitations/accept", None, json!({ "token": token, "password": password, "name": "Bob" }))
         .await;
     assert_eq!(res.status(), 200);
     Account::from_session(res.json().await.unwrap())
@@ -42,55 +27,24 @@ async fn an_invited_member_accepts_and_signs_in_with_the_invited_role(#[case] ba
     let inv = invite(&app, &ann, "bob@ann.test", "member").await;
     assert_eq!(inv["member"]["status"], "invited");
     assert_eq!(inv["email_sent"], false);
-    assert!(inv["invite_url"]
-        .as_str()
-        .unwrap()
-        .starts_with(&format!("{}/app/accept-invite?token=", app.base)));
+    assert!(inv["invite_url"].as_str().unwrap().starts_with(&format!("{}/app/accept-invite?token=", app.base)));
 
-    let list: Value = app
-        .get("/api/v1/members", &ann.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get("/api/v1/members", &ann.access).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     let bob = accept(&app, &inv, "bobs password!").await;
     assert_eq!(bob.tenant_id, ann.tenant_id);
-    let me: Value = app
-        .get("/api/v1/me", &bob.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/api/v1/me", &bob.access).await.json().await.unwrap();
     assert_eq!(me["role"], "member");
     assert_eq!(me["user"]["name"], "Bob");
-    assert_eq!(
-        app.login("bob@ann.test", "bobs password!").await.status(),
-        200
-    );
+    assert_eq!(app.login("bob@ann.test", "bobs password!").await.status(), 200);
 
-    let member: Value = app
-        .get(&format!("/api/v1/members/{}", bob.user_id), &ann.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let member: Value = app.get(&format!("/api/v1/members/{}", bob.user_id), &ann.access).await.json().await.unwrap();
     assert_eq!(member["status"], "active");
     // The link works once.
-    let token = inv["invite_url"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap();
-    let again = app
-        .post(
-            "/api/v1/invitations/accept",
-            None,
-            json!({ "token": token, "password": "another password" }),
-        )
-        .await;
+    let token = inv["invite_url"].as_str().unwrap().split("token=").nth(1).unwrap();
+    let again =
+        app.post("/api/v1/invitations/accept", None, json!({ "token": token, "password": "another password" })).await;
     assert_eq!(again.problem().await.code, "invite_invalid");
 }
 
@@ -101,13 +55,7 @@ async fn an_invited_member_accepts_and_signs_in_with_the_invited_role(#[case] ba
 async fn inviting_an_existing_member_is_409_email_taken_on_email(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let res = app
-        .post(
-            "/api/v1/members",
-            Some(&ann.access),
-            json!({ "email": "ANN@ann.test", "role": "admin" }),
-        )
-        .await;
+    let res = app.post("/api/v1/members", Some(&ann.access), json!({ "email": "ANN@ann.test", "role": "admin" })).await;
     assert_eq!(res.status(), 409);
     let p = res.problem().await;
     assert_eq!(p.code, "email_taken");
@@ -121,27 +69,10 @@ async fn inviting_an_existing_member_is_409_email_taken_on_email(#[case] backend
 async fn a_member_cannot_invite_or_change_roles(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let bob = accept(
-        &app,
-        &invite(&app, &ann, "bob@ann.test", "member").await,
-        "bobs password!",
-    )
-    .await;
-    let res = app
-        .post(
-            "/api/v1/members",
-            Some(&bob.access),
-            json!({ "email": "eve@ann.test", "role": "admin" }),
-        )
-        .await;
+    let bob = accept(&app, &invite(&app, &ann, "bob@ann.test", "member").await, "bobs password!").await;
+    let res = app.post("/api/v1/members", Some(&bob.access), json!({ "email": "eve@ann.test", "role": "admin" })).await;
     assert_eq!(res.problem().await.code, "forbidden");
-    let res = app
-        .patch(
-            &format!("/api/v1/members/{}", bob.user_id),
-            &bob.access,
-            json!({ "role": "owner" }),
-        )
-        .await;
+    let res = app.patch(&format!("/api/v1/members/{}", bob.user_id), &bob.access, json!({ "role": "owner" })).await;
     assert_eq!(res.status(), 403);
     assert_eq!(count_rows(&app, "users").await, 2);
 }
@@ -154,9 +85,7 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(#[case] backend: Back
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
     let path = format!("/api/v1/members/{}", ann.user_id);
-    let res = app
-        .patch(&path, &ann.access, json!({ "role": "admin" }))
-        .await;
+    let res = app.patch(&path, &ann.access, json!({ "role": "admin" })).await;
     assert_eq!(res.problem().await.code, "last_owner");
     let res = app.delete(&path, &ann.access).await;
     assert_eq!(res.problem().await.code, "last_owner");
@@ -169,54 +98,15 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(#[case] backend: Back
 async fn a_removed_member_loses_access_at_once(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
-    let bob = accept(
-        &app,
-        &invite(&app, &ann, "bob@ann.test", "admin").await,
-        "bobs password!",
-    )
-    .await;
+    let bob = accept(&app, &invite(&app, &ann, "bob@ann.test", "admin").await, "bobs password!").await;
     assert_eq!(app.get("/api/v1/me", &bob.access).await.status(), 200);
-    let res = app
-        .patch(
-            &format!("/api/v1/members/{}", bob.user_id),
-            &ann.access,
-            json!({ "role": "client" }),
-        )
-        .await;
+    let res = app.patch(&format!("/api/v1/members/{}", bob.user_id), &ann.access, json!({ "role": "client" })).await;
     assert_eq!(res.status(), 200);
-    let me: Value = app
-        .get("/api/v1/me", &bob.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/api/v1/me", &bob.access).await.json().await.unwrap();
     assert_eq!(me["role"], "client");
-    assert_eq!(
-        app.delete(&format!("/api/v1/members/{}", bob.user_id), &ann.access)
-            .await
-            .status(),
-        204
-    );
+    assert_eq!(app.delete(&format!("/api/v1/members/{}", bob.user_id), &ann.access).await.status(), 204);
     assert_eq!(app.get("/api/v1/me", &bob.access).await.status(), 401);
-    let audit: Value = app
-        .get("/api/v1/audit", &ann.access)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions[..4],
-        [
-            "member.removed",
-            "member.role_changed",
-            "member.joined",
-            "member.invited"
-        ]
-    );
+    let audit: Value = app.get("/api/v1/audit", &ann.access).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[..4], ["member.removed", "member.role_changed", "member.joined", "member.invited"]);
 }

@@ -8,29 +8,16 @@ use serde_json::Value;
 #[tokio::test]
 async fn health_readiness_and_metrics_answer(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let h: Value = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["status"], "ok");
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     app.signup("ann").await;
-    let m = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(m.contains(r#"stackpro_http_requests_total{method="POST",route="/api/v1/auth/signup",status="201"} 1"#), "{m}");
+    let m = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        m.contains(r#"stackpro_http_requests_total{method="POST",route="/api/v1/auth/signup",status="201"} 1"#),
+        "{m}"
+    );
     assert!(m.contains("stackpro_http_request_duration_seconds_bucket"));
 }
 
@@ -47,15 +34,7 @@ async fn readiness_fails_when_the_database_is_gone() {
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint_with_a_summary_and_its_problems() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in [
@@ -81,23 +60,14 @@ async fn the_openapi_document_lists_every_endpoint_with_a_summary_and_its_proble
         ("get", "/readyz"),
         ("get", "/api/v1/errors"),
     ] {
-        assert!(
-            paths.get(path).and_then(|p| p.get(method)).is_some(),
-            "{method} {path} is missing"
-        );
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is missing");
     }
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
-            assert!(
-                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-                "{method} {path} lacks a summary"
-            );
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path} lacks a summary");
             let responses = op["responses"].as_object().unwrap();
             if path.starts_with("/api/v1/") && path != "/api/v1/errors" {
-                assert!(
-                    responses.contains_key("4XX"),
-                    "{method} {path} does not document its problems"
-                );
+                assert!(responses.contains_key("4XX"), "{method} {path} does not document its problems");
             }
         }
     }
@@ -106,28 +76,9 @@ async fn the_openapi_document_lists_every_endpoint_with_a_summary_and_its_proble
 #[tokio::test]
 async fn every_problem_type_resolves_in_the_error_list() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let list: Value = app
-        .client
-        .get(app.url("/api/v1/errors"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let codes: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
-    for code in [
-        "invalid_body",
-        "unauthorized",
-        "member_not_found",
-        "rate_limited",
-        "internal",
-    ] {
+    let list: Value = app.client.get(app.url("/api/v1/errors")).send().await.unwrap().json().await.unwrap();
+    let codes: Vec<&str> = list["items"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    for code in ["invalid_body", "unauthorized", "member_not_found", "rate_limited", "internal"] {
         assert!(codes.contains(&code), "{code}");
     }
 }
@@ -140,66 +91,30 @@ async fn every_answer_carries_security_headers_and_a_request_id() {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["referrer-policy"], "no-referrer");
-    assert!(h["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("frame-ancestors 'none'"));
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(h["x-request-id"].len(), 36);
-    let mine = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "trace-me-1")
-        .send()
-        .await
-        .unwrap();
+    let mine = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-1").send().await.unwrap();
     assert_eq!(mine.headers()["x-request-id"], "trace-me-1");
 }
 
 #[tokio::test]
 async fn cors_allows_only_configured_origins() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.cors_origins = "https://shop.example".into()
-    })
-    .await;
-    let ok = app
-        .client
-        .get(app.url("/healthz"))
-        .header("origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.headers()["access-control-allow-origin"],
-        "https://shop.example"
-    );
-    let other = app
-        .client
-        .get(app.url("/healthz"))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.cors_origins = "https://shop.example".into()).await;
+    let ok = app.client.get(app.url("/healthz")).header("origin", "https://shop.example").send().await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://shop.example");
+    let other = app.client.get(app.url("/healthz")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
 #[tokio::test]
 async fn the_config_example_lists_every_setting() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpro"))
-        .args(["config", "example"])
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpro")).args(["config", "example"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let raw = serde_json::to_value(stackpro_core::config::RawConfig::default()).unwrap();
     for key in raw.as_object().unwrap().keys() {
-        assert!(
-            text.contains(&format!("{key} =")),
-            "`stackpro config example` lacks {key}"
-        );
+        assert!(text.contains(&format!("{key} =")), "`stackpro config example` lacks {key}");
     }
     for secret in ["s3_secret_access_key", "smtp_url"] {
-        assert!(
-            text.contains(&format!("{secret} =")),
-            "`stackpro config example` lacks {secret}"
-        );
+        assert!(text.contains(&format!("{secret} =")), "`stackpro config example` lacks {secret}");
     }
 }

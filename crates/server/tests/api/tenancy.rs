@@ -14,65 +14,29 @@ async fn another_tenants_members_keys_and_audit_entries_are_404(#[case] backend:
     let alice = app.signup("alice").await;
     let bob = app.signup("bob").await;
     let inv: Value = app
-        .post(
-            "/api/v1/members",
-            Some(&alice.access),
-            json!({ "email": "carol@alice.test", "role": "member" }),
-        )
+        .post("/api/v1/members", Some(&alice.access), json!({ "email": "carol@alice.test", "role": "member" }))
         .await
         .json()
         .await
         .unwrap();
     let member_id = inv["member"]["id"].as_str().unwrap().to_owned();
     let (_, key_id) = app.api_key(&alice, &["read"]).await;
-    let audit: Value = app
-        .get("/api/v1/audit", &alice.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get("/api/v1/audit", &alice.access).await.json().await.unwrap();
     let entry_id = audit["items"][0]["id"].as_str().unwrap().to_owned();
     let (bob_key, _) = app.api_key(&bob, &["admin"]).await;
 
     for cred in [&bob.access, &bob_key] {
         let checks = [
+            (app.get(&format!("/api/v1/members/{member_id}"), cred).await, "member_not_found"),
             (
-                app.get(&format!("/api/v1/members/{member_id}"), cred).await,
+                app.patch(&format!("/api/v1/members/{member_id}"), cred, json!({ "role": "admin" })).await,
                 "member_not_found",
             ),
-            (
-                app.patch(
-                    &format!("/api/v1/members/{member_id}"),
-                    cred,
-                    json!({ "role": "admin" }),
-                )
-                .await,
-                "member_not_found",
-            ),
-            (
-                app.delete(&format!("/api/v1/members/{member_id}"), cred)
-                    .await,
-                "member_not_found",
-            ),
-            (
-                app.get(&format!("/api/v1/members/{}", alice.user_id), cred)
-                    .await,
-                "member_not_found",
-            ),
-            (
-                app.get(&format!("/api/v1/api-keys/{key_id}"), cred).await,
-                "api_key_not_found",
-            ),
-            (
-                app.delete(&format!("/api/v1/api-keys/{key_id}"), cred)
-                    .await,
-                "api_key_not_found",
-            ),
-            (
-                app.get(&format!("/api/v1/audit/entries/{entry_id}"), cred)
-                    .await,
-                "audit_entry_not_found",
-            ),
+            (app.delete(&format!("/api/v1/members/{member_id}"), cred).await, "member_not_found"),
+            (app.get(&format!("/api/v1/members/{}", alice.user_id), cred).await, "member_not_found"),
+            (app.get(&format!("/api/v1/api-keys/{key_id}"), cred).await, "api_key_not_found"),
+            (app.delete(&format!("/api/v1/api-keys/{key_id}"), cred).await, "api_key_not_found"),
+            (app.get(&format!("/api/v1/audit/entries/{entry_id}"), cred).await, "audit_entry_not_found"),
         ];
         for (res, code) in checks {
             assert_eq!(res.status(), 404);
@@ -89,27 +53,12 @@ async fn another_tenants_members_keys_and_audit_entries_are_404(#[case] backend:
         assert!(!audit.to_string().contains("alice"));
     }
     // A missing id answers exactly the same.
-    let missing = app
-        .get(
-            &format!("/api/v1/members/{}", uuid::Uuid::now_v7()),
-            &bob.access,
-        )
-        .await;
+    let missing = app.get(&format!("/api/v1/members/{}", uuid::Uuid::now_v7()), &bob.access).await;
     assert_eq!(missing.problem().await.code, "member_not_found");
     // Alice's objects are untouched.
-    let m: Value = app
-        .get(&format!("/api/v1/members/{member_id}"), &alice.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let m: Value = app.get(&format!("/api/v1/members/{member_id}"), &alice.access).await.json().await.unwrap();
     assert_eq!(m["role"], "member");
-    let k: Value = app
-        .get(&format!("/api/v1/api-keys/{key_id}"), &alice.access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let k: Value = app.get(&format!("/api/v1/api-keys/{key_id}"), &alice.access).await.json().await.unwrap();
     assert!(k["revoked_at"].is_null());
 }
 
@@ -124,38 +73,21 @@ async fn row_level_security_hides_other_tenants_even_from_unfiltered_queries() {
     let alice_id: TenantId = alice.tenant_id.parse().unwrap();
 
     let mut tx = app.db.tenant_tx_for(alice_id).await.unwrap();
-    let tables = [
-        "tenants",
-        "users",
-        "audit_log",
-        "refresh_tokens",
-        "tenant_keys",
-        "audit_heads",
-    ];
+    let tables = ["tenants", "users", "audit_log", "refresh_tokens", "tenant_keys", "audit_heads"];
     for table in tables {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        let n: i64 =
-            stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
+        let n: i64 = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
         let all = count_rows(&app, table).await;
-        assert!(
-            n > 0 && n < all,
-            "{table}: alice's transaction sees {n} of {all} rows"
-        );
+        assert!(n > 0 && n < all, "{table}: alice's transaction sees {n} of {all} rows");
     }
     drop(tx);
 
     // As the restricted role but with no tenant set: nothing at all.
     let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
     let mut conn = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE stackpro_app")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    sqlx::query("SET LOCAL ROLE stackpro_app").execute(&mut *conn).await.unwrap();
     for table in tables {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut *conn).await.unwrap();
         assert_eq!(n, 0, "{table} is visible without app.tenant_id");
     }
     // And it cannot write into another tenant either.
@@ -169,8 +101,5 @@ async fn row_level_security_hides_other_tenants_even_from_unfiltered_queries() {
         .bind(foreign)
         .execute(&mut *conn)
         .await;
-    assert!(
-        insert.is_err(),
-        "the policy must refuse rows of another tenant"
-    );
+    assert!(insert.is_err(), "the policy must refuse rows of another tenant");
 }

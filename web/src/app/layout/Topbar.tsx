@@ -3,6 +3,7 @@ import { Badge } from '@/components/ui/Badge'
 import { Icon } from '@/components/ui/Icon'
 import { Skeleton } from '@/components/ui/Skeleton'
 import type { Me } from '@/lib/api/types'
+import { identityLabel } from '@/lib/identity'
 import { ROLE_LABEL } from '@/lib/roles'
 
 interface TopbarProps {
@@ -35,8 +36,8 @@ export function Topbar({ me, menuOpen, onMenu }: TopbarProps) {
         )}
       </div>
       {me ? (
-        <Link to="/account" className="topbar-user" aria-label={`Account: ${me.user.email}, ${ROLE_LABEL[me.role]}`}>
-          <span className="topbar-email">{me.user.email}</span>
+        <Link to="/account" className="topbar-user" aria-label={`Account: ${identityLabel(me)}, ${ROLE_LABEL[me.role]}`}>
+          <span className="topbar-email">{identityLabel(me)}</span>
           <Badge tone="accent">{ROLE_LABEL[me.role]}</Badge>
         </Link>
       ) : null}

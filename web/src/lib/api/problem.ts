@@ -5,18 +5,33 @@ export type Problem = components['schemas']['Problem']
 /** Plain-English messages for the server's problem codes; `detail` is the fallback. */
 const MESSAGES: Record<string, string> = {
   invalid_body: 'Some of the details are missing or in the wrong format.',
+  invalid_path: 'That link is malformed. Check it and try again.',
+  invalid_query: 'That address has a malformed option. Check it and try again.',
+  unsupported_media_type: "Your browser sent the form in a format StackPro doesn't accept. Reload the page and try again.",
+  payload_too_large: "That's more than StackPro accepts in one go. Shorten it and try again.",
+  route_not_found: "StackPro doesn't know this action. Reload the page: the app may have been updated.",
+  method_not_allowed: "StackPro doesn't accept this action here. Reload the page: the app may have been updated.",
   invalid_credentials: "That email and password don't match. Check them and try again.",
-  email_taken: 'An account with this email already exists. Try signing in instead.',
-  weak_password: 'Choose a stronger password: at least 10 characters.',
+  refresh_token_invalid: 'Your session has ended. Please sign in again.',
+  tenant_required: 'This email belongs to several workspaces. Enter the one to sign in to.',
+  tenant_not_found: 'There is no workspace with that name. Check the spelling.',
+  email_taken: 'Someone with this email is already in this workspace.',
+  weak_password: 'Use a password of 10 to 1,024 characters.',
   invalid_email: 'Enter a valid email address, like name@example.com.',
-  invalid_tenant_name: "That business name can't be used. Try a different one.",
+  invalid_tenant_name: 'Give your business a name of up to 100 characters.',
+  invalid_name: 'Use a name of 1 to 100 characters.',
+  invalid_role: 'That role cannot be given here.',
+  invalid_scope: 'Choose at least one scope.',
   unauthorized: 'Please sign in to continue.',
   token_expired: 'Your session has expired. Please sign in again.',
   forbidden: "You don't have permission to do that. Ask a workspace owner or admin.",
-  member_not_found: 'That team member no longer exists.',
-  api_key_not_found: 'That API key no longer exists.',
-  invite_invalid: 'This invitation link is invalid or has expired. Ask for a new invite.',
+  member_not_found: 'That team member no longer exists. Reload to see the current team.',
+  api_key_not_found: 'That API key no longer exists. Reload to see the current keys.',
+  audit_entry_not_found: "That audit entry doesn't exist in this workspace.",
+  invite_invalid: 'This invitation link is invalid, already used or expired. Ask for a new invite.',
+  reset_token_invalid: 'This password reset link is invalid, already used or expired. Request a new one.',
   last_owner: 'A workspace needs at least one owner. Make someone else an owner first.',
+  unavailable: 'StackPro is temporarily unavailable. Please try again in a moment.',
   internal: 'Something went wrong on our side. Please try again in a moment.',
   network: "We can't reach StackPro right now. Check your connection and try again.",
 }
@@ -42,6 +57,14 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
+/** A code for answers without a problem body (a proxy's error page, an empty 5xx). */
+function fallbackCode(status: number): string {
+  if (status === 429) return 'rate_limited'
+  if (status === 502 || status === 503 || status === 504) return 'unavailable'
+  if (status >= 500) return 'internal'
+  return `http_${status}`
+}
+
 /** Reads a problem body defensively: proxies can answer with HTML or nothing at all. */
 export function parseProblem(body: unknown, response?: Response): Problem {
   const status = response?.status ?? 0
@@ -52,7 +75,7 @@ export function parseProblem(body: unknown, response?: Response): Problem {
     type: str(get('type')) ?? 'about:blank',
     title: str(get('title')) ?? (response?.statusText || 'Request failed'),
     status: typeof rawStatus === 'number' ? rawStatus : status,
-    code: str(get('code')) ?? (status >= 500 ? 'internal' : `http_${status}`),
+    code: str(get('code')) ?? fallbackCode(status),
     detail: str(get('detail')) ?? '',
     field: str(get('field')) ?? null,
     request_id: str(get('request_id')) ?? response?.headers.get('x-request-id') ?? '',
@@ -85,16 +108,33 @@ export function problemMessage(error: unknown): string {
   }
   if (error.code === 'rate_limited') {
     return error.retryAfter !== null
-      ? `Too many attempts, try again in ${error.retryAfter} seconds.`
-      : 'Too many attempts, try again shortly.'
+      ? `Too many attempts. Try again ${waitPhrase(error.retryAfter)}.`
+      : 'Too many attempts. Wait a little and try again.'
   }
+  if (DETAIL_FIRST.has(error.code) && error.problem.detail) return error.problem.detail
   return MESSAGES[error.code] ?? (error.problem.detail || error.problem.title)
 }
 
-/** The message for a form input, when the problem's JSON pointer names it ("/email"). */
-export function fieldError(error: unknown, pointer: string): string | undefined {
-  if (!(error instanceof ApiError) || error.problem.field !== pointer) return undefined
-  return problemMessage(error)
+/** Codes whose server detail says precisely which rule applied ("Only an owner can remove an owner."). */
+const DETAIL_FIRST = new Set(['forbidden', 'invalid_role'])
+
+/** "in 30 seconds", "in about 15 minutes", "in about 2 hours". */
+function waitPhrase(seconds: number): string {
+  if (seconds <= 1) return 'in a moment'
+  if (seconds < 90) return `in ${seconds} seconds`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 90) return `in about ${minutes} minutes`
+  return `in about ${Math.round(minutes / 60)} hours`
+}
+
+/**
+ * The message for a form input, when the problem's JSON pointer names it ("/email").
+ * Pass several pointers when the server may name the input differently (the new-password
+ * input answers to both "/new_password" and "/password").
+ */
+export function fieldError(error: unknown, ...pointers: string[]): string | undefined {
+  if (!(error instanceof ApiError) || error.problem.field == null) return undefined
+  return pointers.includes(error.problem.field) ? problemMessage(error) : undefined
 }
 
 export function requestIdOf(error: unknown): string | undefined {

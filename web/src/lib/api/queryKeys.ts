@@ -6,4 +6,5 @@ export const queryKeys = {
   audit: (limit: number) => ['audit', 'page', limit] as const,
   auditAll: ['audit'] as const,
   auditVerify: ['audit', 'verify'] as const,
+  auditEntry: (id: string) => ['audit', 'entry', id] as const,
 }

@@ -3,11 +3,13 @@ import { api, ensureOk, unwrap } from '@/lib/api/client'
 import { queryKeys } from '@/lib/api/queryKeys'
 import type { components } from '@/lib/api/schema'
 
-export function useApiKeys() {
+/** Only owners and admins may list keys; pass whether this caller is one. */
+export function useApiKeys(enabled: boolean) {
   return useQuery({
     queryKey: queryKeys.apiKeys,
     queryFn: () => unwrap(api.GET('/api/v1/api-keys')),
     select: (list) => list.items,
+    enabled,
   })
 }
 

@@ -4,7 +4,7 @@ import type { ApiKey } from '@/lib/api/types'
 import { absoluteTime, relativeTime, shortDate } from '@/lib/format'
 
 export function ApiKeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (key: ApiKey) => void }) {
-  const revoked = apiKey.revoked_at !== null
+  const revoked = Boolean(apiKey.revoked_at)
   return (
     <tr className={revoked ? 'row-muted' : undefined}>
       <td data-label="Name">

@@ -6,18 +6,22 @@ import { FormError } from '@/components/ui/FormError'
 import { PageHeader } from '@/components/ui/PageHeader'
 import { SkeletonRows } from '@/components/ui/Skeleton'
 import { Table } from '@/components/ui/Table'
+import { useMe } from '@/lib/api/me'
 import type { ApiKey } from '@/lib/api/types'
+import { canManageAs } from '@/lib/roles'
 import { useApiKeys } from '../api/apiKeys'
 import { ApiKeyRow } from './ApiKeyRow'
 import { CreateKeyDialog } from './CreateKeyDialog'
 import { RevokeKeyDialog } from './RevokeKeyDialog'
 
 export function ApiKeysPage() {
-  const keys = useApiKeys()
+  const me = useMe()
+  const allowed = canManageAs(me.data)
+  const keys = useApiKeys(allowed)
   const [creating, setCreating] = useState(false)
   const [revoking, setRevoking] = useState<ApiKey | null>(null)
   const list = keys.data ?? []
-  const active = list.filter((k) => k.revoked_at === null).length
+  const active = list.filter((k) => !k.revoked_at).length
 
   const createButton = (
     <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
@@ -25,13 +29,32 @@ export function ApiKeysPage() {
     </Button>
   )
 
+  const header = (
+    <PageHeader
+      title="API keys"
+      description="Give scripts and integrations their own credentials, with only the access they need."
+      actions={allowed ? createButton : undefined}
+    />
+  )
+
+  if (me.data && !allowed) {
+    return (
+      <div className="page">
+        {header}
+        <Card>
+          <EmptyState
+            icon="shield"
+            title="Owners and admins only"
+            description="Ask a workspace owner or admin if you need an API key for a script or integration."
+          />
+        </Card>
+      </div>
+    )
+  }
+
   return (
     <div className="page">
-      <PageHeader
-        title="API keys"
-        description="Give scripts and integrations their own credentials, with only the access they need."
-        actions={createButton}
-      />
+      {header}
       <Card title="Keys" description={list.length > 0 ? `${active} active of ${list.length}` : undefined} flush>
         {keys.isPending ? <SkeletonRows rows={2} label="Loading API keys" /> : null}
         {keys.error ? (

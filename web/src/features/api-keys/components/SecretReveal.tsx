@@ -14,7 +14,7 @@ export function SecretReveal({ created }: { created: CreatedApiKey }) {
         label="Secret key"
         value={created.secret}
         mono
-        hint={`Send it in the "Authorization: Bearer <secret>" header. In the list, this key shows as ${created.api_key.prefix}….`}
+        hint={`Send it in the "Authorization: Bearer <secret>" header. In the list of keys it appears as ${created.api_key.prefix}…`}
       />
     </div>
   )

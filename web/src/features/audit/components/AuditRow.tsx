@@ -1,21 +1,22 @@
 import { Badge } from '@/components/ui/Badge'
+import { Button } from '@/components/ui/Button'
 import type { AuditEntry } from '@/lib/api/types'
-import { auditActionLabel, auditActionTone } from '@/lib/audit-labels'
+import { auditActionLabel, auditActionTone, auditActorLabel, auditTargetLabel } from '@/lib/audit-labels'
 import { absoluteTime, relativeTime } from '@/lib/format'
 
-function actorName(entry: AuditEntry): string {
-  if (entry.actor_label) return entry.actor_label
-  if (entry.actor_id) return `User ${entry.actor_id.slice(0, 8)}`
-  return 'System'
-}
-
-export function AuditRow({ entry }: { entry: AuditEntry }) {
+export function AuditRow({ entry, onOpen }: { entry: AuditEntry; onOpen: (entry: AuditEntry) => void }) {
+  const target = auditTargetLabel(entry)
   return (
     <tr>
       <td data-label="When" className="nowrap">
-        <time dateTime={entry.at} title={absoluteTime(entry.at)}>
-          {relativeTime(entry.at)}
-        </time>
+        <span className="audit-when">
+          <time dateTime={entry.at} title={absoluteTime(entry.at)}>
+            {relativeTime(entry.at)}
+          </time>
+          <span className="muted" title="Position in the chain">
+            #{entry.seq}
+          </span>
+        </span>
       </td>
       <td data-label="Action">
         <span className="audit-action">
@@ -25,13 +26,17 @@ export function AuditRow({ entry }: { entry: AuditEntry }) {
           </code>
         </span>
       </td>
-      <td data-label="Actor">{actorName(entry)}</td>
-      <td data-label="Target">{entry.target ?? <span className="muted">—</span>}</td>
+      <td data-label="Actor">{auditActorLabel(entry)}</td>
+      <td data-label="Target" title={entry.target ?? undefined}>
+        {target ?? <span className="muted">—</span>}
+      </td>
       <td data-label="IP address">
         {entry.ip ? <code className="code-subtle">{entry.ip}</code> : <span className="muted">—</span>}
       </td>
-      <td data-label="Seq" className="cell-num">
-        <span className="muted">#{entry.seq}</span>
+      <td className="cell-actions">
+        <Button variant="ghost" size="sm" onClick={() => onOpen(entry)} aria-label={`Details of entry #${entry.seq}`}>
+          Details
+        </Button>
       </td>
     </tr>
   )

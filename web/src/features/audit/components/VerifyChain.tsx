@@ -26,7 +26,7 @@ export function VerifyResult({ verify }: { verify: ReturnType<typeof useVerifyAu
   }
   return (
     <Alert tone="danger" title="Audit chain broken">
-      {result.first_bad_seq !== null
+      {typeof result.first_bad_seq === 'number'
         ? `The chain breaks at entry #${result.first_bad_seq}`
         : 'The chain does not verify'}
       {result.reason ? `: ${result.reason}` : '.'} Checked {entries}. Entries from that point may have been altered;

@@ -13,7 +13,7 @@ function useStartSession() {
   return (session: Session) => {
     qc.clear()
     sessionStore.set(session)
-    const me: Me = { user: session.user, tenant: session.tenant, role: session.role, via: 'token' }
+    const me: Me = { user: session.user, tenant: session.tenant, role: session.role, via: 'token', read_only: false }
     qc.setQueryData(queryKeys.me, me)
   }
 }
@@ -55,9 +55,33 @@ export function useConfirmPasswordReset() {
   })
 }
 
+interface ChangePassword extends Body<'ChangePasswordRequest'> {
+  /** Who is signed in, to sign straight back in with the new password. */
+  email: string
+  tenant: string
+}
+
+/**
+ * Changing the password ends every session's refresh token, this one's included, so the
+ * browser signs straight back in with the new password instead of dropping out later.
+ */
 export function useChangePassword() {
+  const qc = useQueryClient()
   return useMutation({
-    mutationFn: (body: Body<'ChangePasswordRequest'>) => ensureOk(api.POST('/api/v1/auth/password', { body })),
+    mutationFn: async ({ email, tenant, ...body }: ChangePassword) => {
+      await ensureOk(api.POST('/api/v1/auth/password', { body }))
+      try {
+        return await unwrap(api.POST('/api/v1/auth/login', { body: { email, password: body.new_password, tenant } }))
+      } catch {
+        return null
+      }
+    },
+    onSuccess: (session) => {
+      if (session) {
+        sessionStore.set(session)
+        void qc.invalidateQueries({ queryKey: queryKeys.me })
+      }
+    },
   })
 }
 

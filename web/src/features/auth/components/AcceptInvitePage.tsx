@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react'
-import { Navigate, useSearchParams } from 'react-router'
+import { Link, Navigate, useSearchParams } from 'react-router'
 import { Button } from '@/components/ui/Button'
 import { FormError } from '@/components/ui/FormError'
 import { TextField } from '@/components/ui/Input'
 import { fieldError } from '@/lib/api/problem'
-import { MIN_PASSWORD, PASSWORD_HINT, raw, text } from '@/lib/form'
+import { PASSWORD_HINT, passwordProblem, raw, text } from '@/lib/form'
 import { useAcceptInvitation } from '../api/auth'
 import { AuthCard } from './AuthCard'
 import { MissingToken } from './MissingToken'
@@ -23,7 +23,7 @@ export function AcceptInvitePage() {
     const form = new FormData(e.currentTarget)
     const password = raw(form, 'password')
     const name = text(form, 'name')
-    const problem = password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined
+    const problem = passwordProblem(password)
     setLocalError(problem)
     if (!problem) accept.mutate({ token, password, name: name || undefined })
   }
@@ -32,6 +32,11 @@ export function AcceptInvitePage() {
     <AuthCard
       title="Join your team"
       subtitle="You've been invited to a StackPro workspace. Set a password to accept."
+      footer={
+        <>
+          Already accepted? <Link to="/login">Sign in</Link>
+        </>
+      }
     >
       <form className="form" onSubmit={onSubmit} noValidate>
         <TextField label="Your name" name="name" autoComplete="name" optional error={fieldError(accept.error, '/name')} />

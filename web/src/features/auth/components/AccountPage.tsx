@@ -5,6 +5,7 @@ import { PageHeader } from '@/components/ui/PageHeader'
 import { Skeleton } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
 import { shortDate } from '@/lib/format'
+import { identityLabel } from '@/lib/identity'
 import { ROLE_LABEL } from '@/lib/roles'
 import { useLogout } from '../api/auth'
 import { ChangePasswordForm } from './ChangePasswordForm'
@@ -20,18 +21,28 @@ export function AccountPage() {
       <Card title="Profile">
         {data ? (
           <dl className="details">
-            <div>
-              <dt>Email</dt>
-              <dd>{data.user.email}</dd>
-            </div>
-            <div>
-              <dt>Name</dt>
-              <dd>{data.user.name ?? <span className="muted">Not set</span>}</dd>
-            </div>
+            {data.user ? (
+              <>
+                <div>
+                  <dt>Email</dt>
+                  <dd>{data.user.email}</dd>
+                </div>
+                <div>
+                  <dt>Name</dt>
+                  <dd>{data.user.name ?? <span className="muted">Not set</span>}</dd>
+                </div>
+              </>
+            ) : (
+              <div>
+                <dt>Signed in as</dt>
+                <dd>{identityLabel(data)}</dd>
+              </div>
+            )}
             <div>
               <dt>Role</dt>
               <dd>
                 <Badge tone="accent">{ROLE_LABEL[data.role]}</Badge>
+                {data.read_only ? <Badge>Read only</Badge> : null}
               </dd>
             </div>
             <div>
@@ -41,8 +52,8 @@ export function AccountPage() {
               </dd>
             </div>
             <div>
-              <dt>Member since</dt>
-              <dd>{shortDate(data.user.created_at)}</dd>
+              <dt>{data.user ? 'Member since' : 'Workspace created'}</dt>
+              <dd>{shortDate(data.user?.created_at ?? data.tenant.created_at)}</dd>
             </div>
           </dl>
         ) : (
@@ -53,7 +64,7 @@ export function AccountPage() {
           </div>
         )}
       </Card>
-      <ChangePasswordForm />
+      {data?.user && data.via === 'token' ? <ChangePasswordForm email={data.user.email} tenant={data.tenant.slug} /> : null}
       <Card title="Sign out" description="End your session on this device. Your workspace keeps running.">
         <Button icon="logout" loading={logout.isPending} onClick={() => logout.mutate()}>
           Sign out

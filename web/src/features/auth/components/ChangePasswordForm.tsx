@@ -4,14 +4,29 @@ import { Card } from '@/components/ui/Card'
 import { FormError } from '@/components/ui/FormError'
 import { TextField } from '@/components/ui/Input'
 import { useToast } from '@/components/ui/toast-context'
-import { fieldError } from '@/lib/api/problem'
-import { MIN_PASSWORD, PASSWORD_HINT, raw, type FieldErrors } from '@/lib/form'
-import { useChangePassword } from '../api/auth'
+import { ApiError, fieldError } from '@/lib/api/problem'
+import { PASSWORD_HINT, passwordProblem, raw, type FieldErrors } from '@/lib/form'
+import { useChangePassword, useLogout } from '../api/auth'
 
-const FIELDS = ['/current_password', '/new_password']
+// The server reports a weak new password at "/password"; it belongs under the new-password input.
+const FIELDS = ['/current_password', '/new_password', '/password']
 
-export function ChangePasswordForm() {
+/** A wrong current password comes back as invalid_credentials, without a field. */
+function wrongCurrent(error: unknown): string | undefined {
+  return error instanceof ApiError && error.code === 'invalid_credentials'
+    ? "That isn't your current password. Check it and try again."
+    : undefined
+}
+
+interface ChangePasswordFormProps {
+  /** The signed-in person's email and workspace slug, to sign back in with the new password. */
+  email: string
+  tenant: string
+}
+
+export function ChangePasswordForm({ email, tenant }: ChangePasswordFormProps) {
   const change = useChangePassword()
+  const logout = useLogout()
   const toast = useToast()
   const [errors, setErrors] = useState<FieldErrors>({})
 
@@ -22,18 +37,28 @@ export function ChangePasswordForm() {
     const body = { current_password: raw(form, 'current_password'), new_password: raw(form, 'new_password') }
     const found: FieldErrors = {}
     if (!body.current_password) found['/current_password'] = 'Enter your current password.'
-    if (body.new_password.length < MIN_PASSWORD) found['/new_password'] = `Use at least ${MIN_PASSWORD} characters.`
+    const weak = passwordProblem(body.new_password)
+    if (weak) found['/new_password'] = weak
     setErrors(found)
     if (Object.keys(found).length > 0) return
-    change.mutate(body, {
-      onSuccess: () => {
-        formEl.reset()
-        toast({ title: 'Password changed', description: 'Use your new password next time you sign in.' })
+    change.mutate(
+      { ...body, email, tenant },
+      {
+        onSuccess: (session) => {
+          formEl.reset()
+          if (session) {
+            toast({ title: 'Password changed', description: 'Other devices will need to sign in again.' })
+          } else {
+            toast({ title: 'Password changed', description: 'Sign in again with your new password.' })
+            logout.mutate()
+          }
+        },
       },
-    })
+    )
   }
 
-  const err = (p: string) => errors[p] ?? fieldError(change.error, p)
+  const currentError = errors['/current_password'] ?? wrongCurrent(change.error) ?? fieldError(change.error, '/current_password')
+  const newError = errors['/new_password'] ?? fieldError(change.error, '/new_password', '/password')
 
   return (
     <Card title="Password" description="Change the password you use to sign in.">
@@ -43,7 +68,7 @@ export function ChangePasswordForm() {
           name="current_password"
           type="password"
           autoComplete="current-password"
-          error={err('/current_password')}
+          error={currentError}
         />
         <TextField
           label="New password"
@@ -51,9 +76,9 @@ export function ChangePasswordForm() {
           type="password"
           autoComplete="new-password"
           hint={PASSWORD_HINT}
-          error={err('/new_password')}
+          error={newError}
         />
-        <FormError error={change.error} fields={FIELDS} />
+        {wrongCurrent(change.error) ? null : <FormError error={change.error} fields={FIELDS} />}
         <div>
           <Button type="submit" variant="primary" loading={change.isPending}>
             Change password

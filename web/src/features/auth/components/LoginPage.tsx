@@ -18,7 +18,10 @@ export function LoginPage() {
   const session = useSession()
   const login = useLogin()
   const [errors, setErrors] = useState<FieldErrors>({})
-  const [showWorkspace, setShowWorkspace] = useState(Boolean(params.get('workspace')))
+  // 'asked' when the server answered tenant_required: the field then appears focused and stays.
+  const [showWorkspace, setShowWorkspace] = useState<false | 'chosen' | 'asked'>(
+    params.get('workspace') ? 'chosen' : false,
+  )
   const [expired] = useState(() => sessionStore.lastEnd() === 'expired')
 
   if (session) return <Navigate to={safeNext(params.get('next'))} replace />
@@ -31,11 +34,17 @@ export function LoginPage() {
     setErrors(found)
     if (hasErrors(found)) return
     const tenant = text(form, 'tenant')
-    login.mutate({ ...values, tenant: tenant || undefined })
+    login.mutate(
+      { ...values, tenant: tenant || undefined },
+      {
+        onError: (error) => {
+          if (fieldError(error, '/tenant')) setShowWorkspace('asked')
+        },
+      },
+    )
   }
 
   const err = (p: string) => errors[p] ?? fieldError(login.error, p)
-  const workspaceVisible = showWorkspace || Boolean(fieldError(login.error, '/tenant'))
 
   return (
     <AuthCard
@@ -62,17 +71,18 @@ export function LoginPage() {
         <div className="form-row-end">
           <Link to="/forgot-password">Forgot password?</Link>
         </div>
-        {workspaceVisible ? (
+        {showWorkspace ? (
           <TextField
             label="Workspace"
             name="tenant"
-            optional
+            optional={showWorkspace !== 'asked'}
             defaultValue={params.get('workspace') ?? ''}
             hint="The workspace's short name, like acme-bakery. Only needed if you belong to several."
             error={err('/tenant')}
+            autoFocus={showWorkspace === 'asked'}
           />
         ) : (
-          <button type="button" className="link-btn" onClick={() => setShowWorkspace(true)}>
+          <button type="button" className="link-btn" onClick={() => setShowWorkspace('chosen')}>
             Signing in to a specific workspace?
           </button>
         )}

@@ -5,7 +5,7 @@ import { Button } from '@/components/ui/Button'
 import { FormError } from '@/components/ui/FormError'
 import { TextField } from '@/components/ui/Input'
 import { fieldError } from '@/lib/api/problem'
-import { MIN_PASSWORD, PASSWORD_HINT, raw } from '@/lib/form'
+import { PASSWORD_HINT, passwordProblem, raw } from '@/lib/form'
 import { useConfirmPasswordReset } from '../api/auth'
 import { AuthCard } from './AuthCard'
 import { MissingToken } from './MissingToken'
@@ -32,13 +32,21 @@ export function ResetPasswordPage() {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault()
     const password = raw(new FormData(e.currentTarget), 'new_password')
-    const problem = password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined
+    const problem = passwordProblem(password)
     setLocalError(problem)
     if (!problem) confirm.mutate({ token, new_password: password })
   }
 
   return (
-    <AuthCard title="Choose a new password" subtitle="Pick something you haven't used here before.">
+    <AuthCard
+      title="Choose a new password"
+      subtitle="Pick something you haven't used here before."
+      footer={
+        <>
+          Link expired? <Link to="/forgot-password">Request a new one</Link>
+        </>
+      }
+    >
       <form className="form" onSubmit={onSubmit} noValidate>
         <TextField
           label="New password"
@@ -46,9 +54,9 @@ export function ResetPasswordPage() {
           type="password"
           autoComplete="new-password"
           hint={PASSWORD_HINT}
-          error={localError ?? fieldError(confirm.error, '/new_password')}
+          error={localError ?? fieldError(confirm.error, '/new_password', '/password')}
         />
-        <FormError error={confirm.error} fields={['/new_password']} />
+        <FormError error={confirm.error} fields={['/new_password', '/password']} />
         <Button type="submit" variant="primary" block loading={confirm.isPending}>
           Save new password
         </Button>

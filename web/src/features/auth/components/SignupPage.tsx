@@ -9,8 +9,8 @@ import {
   checkRequired,
   hasErrors,
   looksLikeEmail,
-  MIN_PASSWORD,
   PASSWORD_HINT,
+  passwordProblem,
   raw,
   text,
   type FieldErrors,
@@ -41,9 +41,7 @@ export function SignupPage() {
       password: 'a password',
     })
     if (values.email && !looksLikeEmail(values.email)) found['/email'] = 'Enter a valid email address, like name@example.com.'
-    if (values.password && values.password.length < MIN_PASSWORD) {
-      found['/password'] = `Use at least ${MIN_PASSWORD} characters.`
-    }
+    if (values.password) found['/password'] = passwordProblem(values.password)
     setErrors(found)
     if (!hasErrors(found)) signup.mutate(values)
   }

@@ -2,7 +2,8 @@ import { Badge } from '@/components/ui/Badge'
 import { Card } from '@/components/ui/Card'
 import { Skeleton } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
-import { canManage, ROLE_LABEL } from '@/lib/roles'
+import { identityLabel } from '@/lib/identity'
+import { canManageAs, ROLE_LABEL } from '@/lib/roles'
 import { useApiKeyList, useMemberList, useRecentActivity } from '../api/overview'
 import { Checklist, type ChecklistItem } from './Checklist'
 import { RecentActivity } from './RecentActivity'
@@ -10,17 +11,19 @@ import { StatCard } from './StatCard'
 
 export function OverviewPage() {
   const me = useMe()
-  const admin = canManage(me.data?.role)
+  const admin = canManageAs(me.data)
   const members = useMemberList(admin)
   const keys = useApiKeyList(admin)
   const activity = useRecentActivity(admin)
 
   const memberList = members.data ?? []
   const invited = memberList.filter((m) => m.status === 'invited').length
-  const activeKeys = keys.data?.filter((k) => k.revoked_at === null).length
+  const activeKeys = keys.data?.filter((k) => !k.revoked_at).length
 
   const checklist: ChecklistItem[] = [
-    { title: 'Create your workspace', description: 'Your StackPro home is ready.', done: true, to: '/', cta: '' },
+    admin
+      ? { title: 'Create your workspace', description: 'Your StackPro home is ready.', done: true, to: '/', cta: '' }
+      : { title: 'Join your team', description: "You're in. Welcome aboard.", done: true, to: '/', cta: '' },
     { title: 'Invite a teammate', description: 'Bring in the people you work with.', done: memberList.length > 1, to: '/team', cta: 'Invite' },
     { title: 'Create an API key', description: 'Connect your own tools and scripts.', done: (keys.data?.length ?? 0) > 0, to: '/api-keys', cta: 'Create key' },
     { title: 'Build your website', description: 'Pick a template and publish. Coming soon.', done: false, to: '/sites', cta: 'Preview' },
@@ -34,7 +37,7 @@ export function OverviewPage() {
             <p className="welcome-eyebrow">Overview</p>
             <h1 className="welcome-title">Welcome to {me.data.tenant.name}</h1>
             <p className="welcome-text">
-              Signed in as {me.data.user.email} <Badge tone="accent">{ROLE_LABEL[me.data.role]}</Badge>
+              Signed in as {identityLabel(me.data)} <Badge tone="accent">{ROLE_LABEL[me.data.role]}</Badge>
             </p>
           </>
         ) : (

@@ -3,8 +3,15 @@ import { Card } from '@/components/ui/Card'
 import { EmptyState } from '@/components/ui/EmptyState'
 import { SkeletonRows } from '@/components/ui/Skeleton'
 import type { AuditEntry } from '@/lib/api/types'
-import { auditActionLabel } from '@/lib/audit-labels'
+import { auditActionLabel, auditActorLabel, auditTargetLabel } from '@/lib/audit-labels'
 import { absoluteTime, relativeTime } from '@/lib/format'
+
+/** "actor · target", leaving out the target when people act on themselves (sign-ins). */
+function who(entry: AuditEntry): string {
+  const actor = auditActorLabel(entry)
+  const target = auditTargetLabel(entry)
+  return target && target !== actor ? `${actor} · ${target}` : actor
+}
 
 interface RecentActivityProps {
   entries: AuditEntry[] | undefined
@@ -28,8 +35,7 @@ export function RecentActivity({ entries, loading, allowed }: RecentActivityProp
               <span className="timeline-text">
                 <span className="strong">{auditActionLabel(e.action)}</span>
                 <span className="muted">
-                  {e.actor_label ?? 'System'}
-                  {e.target ? ` · ${e.target}` : ''}
+                  {who(e)}
                 </span>
               </span>
               <time className="timeline-time" dateTime={e.at} title={absoluteTime(e.at)}>

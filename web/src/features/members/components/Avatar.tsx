@@ -1,5 +1,5 @@
 /** Initials in a tinted circle; the tint is stable per email. */
-export function Avatar({ email, name }: { email: string; name: string | null }) {
+export function Avatar({ email, name }: { email: string; name?: string | null }) {
   const source = (name ?? email).trim()
   const parts = source.split(/[\s@._-]+/).filter(Boolean)
   const initials = ((parts[0]?.[0] ?? '?') + (name ? (parts[1]?.[0] ?? '') : '')).toUpperCase()

@@ -13,7 +13,7 @@ import { RoleSelect } from './RoleSelect'
 
 const FIELDS = ['/email', '/role', '/name']
 
-export function InviteForm() {
+export function InviteForm({ roles }: { roles: readonly Role[] }) {
   const invite = useInviteMember()
   const toast = useToast()
   const [role, setRole] = useState<Role>('member')
@@ -61,7 +61,7 @@ export function InviteForm() {
           />
           <TextField label="Name" name="name" optional autoComplete="off" error={fieldError(invite.error, '/name')} />
         </div>
-        <RoleSelect value={role} onChange={setRole} error={fieldError(invite.error, '/role')} />
+        <RoleSelect value={role} onChange={setRole} roles={roles} error={fieldError(invite.error, '/role')} />
         <FormError error={invite.error} fields={FIELDS} />
         <div>
           <Button type="submit" variant="primary" icon="mail" loading={invite.isPending}>

@@ -5,18 +5,21 @@ import { useToast } from '@/components/ui/toast-context'
 import { problemMessage } from '@/lib/api/problem'
 import type { Member, Role } from '@/lib/api/types'
 import { absoluteTime, relativeTime } from '@/lib/format'
-import { isRole, ROLE_LABEL, ROLES } from '@/lib/roles'
+import { isRole, ROLE_LABEL } from '@/lib/roles'
 import { useUpdateMemberRole } from '../api/members'
 import { Avatar } from './Avatar'
 
 interface MemberRowProps {
   member: Member
   isSelf: boolean
+  /** Whether the caller may change this member's role or remove them. */
   canManage: boolean
+  /** The roles the caller may give. */
+  roles: readonly Role[]
   onRemove: (member: Member) => void
 }
 
-export function MemberRow({ member, isSelf, canManage, onRemove }: MemberRowProps) {
+export function MemberRow({ member, isSelf, canManage, roles, onRemove }: MemberRowProps) {
   const update = useUpdateMemberRole()
   const toast = useToast()
   const who = member.name ?? member.email
@@ -55,7 +58,7 @@ export function MemberRow({ member, isSelf, canManage, onRemove }: MemberRowProp
               if (isRole(e.target.value)) changeRole(e.target.value)
             }}
           >
-            {ROLES.map((r) => (
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABEL[r]}
               </option>

@@ -4,17 +4,20 @@ import { EmptyState } from '@/components/ui/EmptyState'
 import { FormError } from '@/components/ui/FormError'
 import { SkeletonRows } from '@/components/ui/Skeleton'
 import { Table } from '@/components/ui/Table'
-import type { Member } from '@/lib/api/types'
+import type { Member, Role } from '@/lib/api/types'
+import { assignableRoles, canActOn } from '@/lib/roles'
 import { useMembers } from '../api/members'
 import { MemberRow } from './MemberRow'
 import { RemoveMemberDialog } from './RemoveMemberDialog'
 
 interface MembersCardProps {
-  selfEmail: string | undefined
-  canManage: boolean
+  /** The signed-in user's id (`Member.id` is the user id); undefined for an orphaned API key. */
+  selfId: string | undefined
+  /** The caller's role when they may manage the team; undefined when they may only look. */
+  myRole: Role | undefined
 }
 
-export function MembersCard({ selfEmail, canManage }: MembersCardProps) {
+export function MembersCard({ selfId, myRole }: MembersCardProps) {
   const members = useMembers()
   const [removing, setRemoving] = useState<Member | null>(null)
   const list = members.data ?? []
@@ -54,8 +57,9 @@ export function MembersCard({ selfEmail, canManage }: MembersCardProps) {
             <MemberRow
               key={m.id}
               member={m}
-              isSelf={m.email === selfEmail}
-              canManage={canManage}
+              isSelf={selfId !== undefined && m.id === selfId}
+              canManage={canActOn(myRole, m.role)}
+              roles={assignableRoles(myRole)}
               onRemove={setRemoving}
             />
           ))}

@@ -8,10 +8,12 @@ interface RoleSelectProps {
   onChange: (role: Role) => void
   label?: string
   error?: string
+  /** The roles on offer; all of them by default. */
+  roles?: readonly Role[]
 }
 
 /** Role picker with a one-line explanation of the chosen role. */
-export function RoleSelect({ value, onChange, label = 'Role', error }: RoleSelectProps) {
+export function RoleSelect({ value, onChange, label = 'Role', error, roles = ROLES }: RoleSelectProps) {
   return (
     <Field label={label} hint={ROLE_HELP[value]} error={error}>
       {(control) => (
@@ -23,7 +25,7 @@ export function RoleSelect({ value, onChange, label = 'Role', error }: RoleSelec
           }}
           {...control}
         >
-          {ROLES.map((r) => (
+          {roles.map((r) => (
             <option key={r} value={r}>
               {ROLE_LABEL[r]}
             </option>
