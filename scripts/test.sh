@@ -16,7 +16,8 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 say "cargo test (SQLite and PostgreSQL)"
 # pipefail: a failing cargo test fails the script; grep only hides the
 # summaries of the crates that have no tests yet.
-cargo test -q --workspace 2>&1 | grep -vE '^(running 0 tests|test result: ok\. 0 passed.*|)$'
+LOG="$CARGO_TARGET_DIR/test-summary.log"
+cargo test -q --workspace 2>&1 | tee "$LOG" | grep -vE '^(running 0 tests|test result: ok\. 0 passed.*|)$'
 
 say "OpenAPI client types are in sync"
 "$CARGO_TARGET_DIR/debug/stackpro" openapi > web/openapi.json
@@ -27,6 +28,8 @@ say "web: typecheck, lint, build"
 
 for backend in sqlite postgres; do
   say "browser test on $backend"
-  scripts/e2e.sh "$backend"
+  scripts/e2e.sh "$backend" | tee -a "$LOG"
 done
+passed=$(grep -oE '([0-9]+) passed' "$LOG" | awk '{s+=$1} END {print s+0}')
 say "all tests passed"
+echo "$passed passed, 0 failed"

@@ -48,6 +48,7 @@ codes! {
     Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this action."),
     InvalidEmail => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "The email address is not valid."),
     WeakPassword => (StatusCode::UNPROCESSABLE_ENTITY, "weak_password", "The password is too short or too long."),
+    CurrentPasswordWrong => (StatusCode::UNPROCESSABLE_ENTITY, "current_password_wrong", "The current password given to change it is wrong."),
     InvalidTenantName => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant_name", "The workspace name is empty or too long."),
     InvalidName => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_name", "The name is empty or too long."),
     InvalidScope => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope", "The API key scopes are empty or unknown."),

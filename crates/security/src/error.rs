@@ -11,10 +11,13 @@ pub enum Error {
     InvalidEmail(String),
     /// The password is outside the allowed length.
     #[error("Use a password of at least {min} characters (at most {max}).", min = crate::model::Password::MIN, max = crate::model::Password::MAX)]
-    WeakPassword,
+    WeakPassword(&'static str),
     /// The new password is the email address.
     #[error("The password must not be your email address.")]
-    PasswordIsEmail,
+    PasswordIsEmail(&'static str),
+    /// The current password given to change it is wrong.
+    #[error("The current password is wrong.")]
+    CurrentPasswordWrong,
     /// The workspace name is empty or too long.
     #[error("Give the workspace a name of 1 to 100 characters.")]
     InvalidTenantName,
@@ -93,7 +96,8 @@ impl ErrorCode for Error {
     fn code(&self) -> Code {
         match self {
             Error::InvalidEmail(_) => Code::InvalidEmail,
-            Error::WeakPassword | Error::PasswordIsEmail => Code::WeakPassword,
+            Error::WeakPassword(_) | Error::PasswordIsEmail(_) => Code::WeakPassword,
+            Error::CurrentPasswordWrong => Code::CurrentPasswordWrong,
             Error::InvalidTenantName => Code::InvalidTenantName,
             Error::InvalidName(_) => Code::InvalidName,
             Error::InvalidScope => Code::InvalidScope,
@@ -121,7 +125,8 @@ impl ErrorCode for Error {
     fn field(&self) -> Option<&'static str> {
         match self {
             Error::InvalidEmail(_) | Error::EmailTaken(_) => Some("/email"),
-            Error::WeakPassword | Error::PasswordIsEmail => Some("/password"),
+            Error::WeakPassword(field) | Error::PasswordIsEmail(field) => Some(field),
+            Error::CurrentPasswordWrong => Some("/current_password"),
             Error::InvalidTenantName => Some("/tenant_name"),
             Error::InvalidName(field) => Some(field),
             Error::InvalidScope => Some("/scopes"),

@@ -60,24 +60,33 @@ impl Password {
     /// Most characters.
     pub const MAX: usize = 1024;
 
+    /// A password sent in the body field `/password`.
+    ///
     /// # Errors
     /// `weak_password`.
     pub fn parse(raw: &str) -> Result<Password, Error> {
+        Self::parse_at(raw, "/password")
+    }
+    /// A password sent in the body field `field` (a JSON pointer).
+    ///
+    /// # Errors
+    /// `weak_password`, naming `field`.
+    pub fn parse_at(raw: &str, field: &'static str) -> Result<Password, Error> {
         let n = raw.chars().count();
         if (Self::MIN..=Self::MAX).contains(&n) {
             Ok(Password(SecretString::from(raw.to_owned())))
         } else {
-            Err(Error::WeakPassword)
+            Err(Error::WeakPassword(field))
         }
     }
-    /// A new password must also differ from the account's email.
+    /// A new password, which must also differ from the account's email.
     ///
     /// # Errors
-    /// `weak_password`.
-    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, Error> {
-        let p = Self::parse(raw)?;
+    /// `weak_password`, naming `field`.
+    pub fn parse_new(raw: &str, email: &Email, field: &'static str) -> Result<Password, Error> {
+        let p = Self::parse_at(raw, field)?;
         if raw.trim().eq_ignore_ascii_case(email.as_str()) {
-            return Err(Error::PasswordIsEmail);
+            return Err(Error::PasswordIsEmail(field));
         }
         Ok(p)
     }
@@ -409,7 +418,7 @@ mod tests {
         assert!(Password::parse("exactly10!").is_ok());
         assert!(Password::parse(&"x".repeat(1025)).is_err());
         let email = Email::parse("alice@example.com").unwrap();
-        assert!(Password::parse_new("alice@example.com", &email).is_err());
+        assert!(Password::parse_new("alice@example.com", &email, "/password").is_err());
     }
 
     #[test]
@@ -515,8 +524,8 @@ pub struct AuditEntry {
     pub target: Option<String>,
     /// Client IP.
     pub ip: Option<String>,
-    /// Details.
-    #[schema(value_type = Object)]
+    /// Details: a JSON object whose keys depend on the action.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub details: serde_json::Value,
 }
 

@@ -64,7 +64,7 @@ impl TryFrom<SignupRequest> for Signup {
     fn try_from(r: SignupRequest) -> Result<Self, Error> {
         let email = Email::parse(&r.email)?;
         Ok(Signup {
-            password: Password::parse_new(&r.password, &email)?,
+            password: Password::parse_new(&r.password, &email, "/password")?,
             tenant_name: TenantName::parse(&r.tenant_name)?,
             email,
         })

@@ -195,6 +195,16 @@ impl Security {
         Ok(())
     }
 
+    /// Refuses when `key` already counts `max` failures in this window.
+    async fn check_limit(&self, key: &str, max: u64) -> Result<(), Error> {
+        let count = self.0.counters.incr(key, 0, WINDOW).await?;
+        if count.value as u64 >= max {
+            tracing::warn!(rate_limit.key = %key, rate_limit.count = count.value, "rate limit reached");
+            return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
+        }
+        Ok(())
+    }
+
     // ---- audit ------------------------------------------------------------
 
     /// Appends an entry to the tenant's chain, in the caller's transaction.
@@ -299,6 +309,7 @@ impl Security {
         let (mut tx, tenant, owner) = self.create_tenant(&s, Some(ip)).await?;
         let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.signup", Some(format!("user:{}", owner.id)), json!({})).await?;
+        store::touch_login(&mut tx, owner.id, self.now()).await?;
         let session = self.open_session(&mut tx, tenant, &owner, Uuid::now_v7()).await?;
         tx.commit().await?;
         tracing::info!(tenant.id = %session.tenant.id, tenant.slug = %session.tenant.slug, "tenant signed up");
@@ -451,9 +462,12 @@ impl Security {
         tenant: Option<&str>,
         ip: IpAddr,
     ) -> Result<Session, Error> {
-        self.limit(format!("rl:login:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        // Only failures count, so people who type their password right are
+        // never locked out by others sharing their address.
+        let ip_key = format!("rl:login:ip:{ip}");
         let account_key = format!("rl:login:account:{}", email.as_str());
-        self.limit(account_key.clone(), self.0.settings.rate_per_account).await?;
+        self.check_limit(&ip_key, self.0.settings.rate_per_ip).await?;
+        self.check_limit(&account_key, self.0.settings.rate_per_account).await?;
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
@@ -482,6 +496,8 @@ impl Security {
                     .await?;
                     tx.commit().await?;
                 }
+                self.0.counters.incr(&ip_key, 1, WINDOW).await?;
+                self.0.counters.incr(&account_key, 1, WINDOW).await?;
                 tracing::warn!(client.ip = %ip, "sign-in refused");
                 return Err(Error::InvalidCredentials);
             }
@@ -567,9 +583,9 @@ impl Security {
         let user = store::user(&mut tx, user_id).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
         drop(tx);
         let email = Email::parse(&user.email)?;
-        let new = Password::parse_new(new, &email)?;
+        let new = Password::parse_new(new, &email, "/new_password")?;
         if !password::verify(current, user.password_hash.as_deref()).await? {
-            return Err(Error::InvalidCredentials);
+            return Err(Error::CurrentPasswordWrong);
         }
         let hash = password::hash(new.expose()).await?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
@@ -640,7 +656,7 @@ impl Security {
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
         let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::ResetTokenInvalid)?;
         drop(tx);
-        let new = Password::parse_new(new, &Email::parse(&user.email)?)?;
+        let new = Password::parse_new(new, &Email::parse(&user.email)?, "/new_password")?;
         let hash = password::hash(new.expose()).await?;
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
         if !store::use_user_token(&mut tx, row.id, now).await? {
@@ -728,7 +744,7 @@ impl Security {
     ) -> Result<Invitation, Error> {
         require_write(ctx, Role::Admin)?;
         if role == Role::Owner && ctx.role != Role::Owner {
-            return Err(Error::InvalidRole("Only an owner can invite another owner."));
+            return Err(Error::Forbidden("Only an owner can invite another owner."));
         }
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
@@ -792,7 +808,7 @@ impl Security {
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
         let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::InviteInvalid)?;
         drop(tx);
-        let pw = Password::parse_new(password, &Email::parse(&user.email)?)?;
+        let pw = Password::parse_new(password, &Email::parse(&user.email)?, "/password")?;
         let hash = password::hash(pw.expose()).await?;
         let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
         if !store::use_user_token(&mut tx, row.id, now).await? {
@@ -821,7 +837,7 @@ impl Security {
         let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
         let old = user.role();
         if (role == Role::Owner || old == Role::Owner) && ctx.role != Role::Owner {
-            return Err(Error::InvalidRole("Only an owner can give or take the owner role."));
+            return Err(Error::Forbidden("Only an owner can give or take the owner role."));
         }
         if old == Role::Owner && role != Role::Owner && user.is_active() && store::count_owners(&mut tx).await? <= 1 {
             return Err(Error::LastOwner);
@@ -932,7 +948,7 @@ impl Security {
             &actor,
             "api_key.created",
             Some(format!("api_key:{}", row.id)),
-            json!({ "name": row.name, "scopes": row.scopes }),
+            json!({ "name": row.name, "scopes": scopes.as_slice() }),
         )
         .await?;
         tx.commit().await?;

@@ -253,7 +253,7 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
                 password.unwrap_or_else(|| stackpro_security::crypto::random_token("").chars().take(20).collect());
             let email = Email::parse(&email)?;
             let s = Signup {
-                password: Password::parse_new(&password, &email)?,
+                password: Password::parse_new(&password, &email, "/password")?,
                 tenant_name: TenantName::parse(&name)?,
                 email,
             };

@@ -129,7 +129,11 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(#[c
             json!({ "current_password": "nope nope nope", "new_password": "a brand new secret" }),
         )
         .await;
-    assert_eq!(wrong.problem().await.code, "invalid_credentials");
+    let p = wrong.problem().await;
+    assert_eq!(
+        (p.status, p.code.as_str(), p.field.as_deref()),
+        (422, "current_password_wrong", Some("/current_password"))
+    );
     let weak = app
         .post(
             "/api/v1/auth/password",
@@ -137,7 +141,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(#[c
             json!({ "current_password": PASSWORD, "new_password": "short" }),
         )
         .await;
-    assert_eq!(weak.problem().await.code, "weak_password");
+    let p = weak.problem().await;
+    assert_eq!((p.code.as_str(), p.field.as_deref()), ("weak_password", Some("/new_password")));
 
     let ok = app
         .post(
@@ -311,4 +316,31 @@ impl Drop for Smtpd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn successful_sign_ins_do_not_count_toward_the_address_limit(#[case] backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.auth_rate_per_ip = 3).await;
+    let ann = app.signup("ann").await;
+    for _ in 0..6 {
+        assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 200);
+    }
+    for _ in 0..3 {
+        assert_eq!(app.login(&ann.email, "wrong password!").await.status(), 401);
+    }
+    assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 429);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn signing_up_counts_as_the_owners_first_sign_in(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    let me: Value = app.get(&format!("/api/v1/members/{}", ann.user_id), &ann.access).await.json().await.unwrap();
+    assert!(me["last_login_at"].is_string(), "{me}");
 }

@@ -118,3 +118,28 @@ async fn the_config_example_lists_every_setting() {
         assert!(text.contains(&format!("{secret} =")), "`stackpro config example` lacks {secret}");
     }
 }
+
+#[tokio::test]
+async fn the_ui_is_served_with_a_spa_fallback_but_a_missing_asset_is_404() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dist.path().join("assets")).unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html><div id=root></div>").unwrap();
+    std::fs::write(dist.path().join("assets/app-1234.js"), "console.log(1)".repeat(100)).unwrap();
+    let web = dist.path().to_owned();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| c.web_dir = web).await;
+
+    let page = app.client.get(app.url("/app/team")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.text().await.unwrap().contains("id=root"));
+    let js = app.client.get(app.url("/app/assets/app-1234.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(js.headers()["content-encoding"], "gzip");
+    let missing = app.client.get(app.url("/app/assets/gone-5678.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(
+        !missing.headers().contains_key("cache-control")
+            || missing.headers()["cache-control"] != "public, max-age=31536000, immutable"
+    );
+}

@@ -16,6 +16,7 @@ const MESSAGES: Record<string, string> = {
   tenant_required: 'This email belongs to several workspaces. Enter the one to sign in to.',
   tenant_not_found: 'There is no workspace with that name. Check the spelling.',
   email_taken: 'Someone with this email is already in this workspace.',
+  current_password_wrong: "That isn't your current password. Check it and try again.",
   weak_password: 'Use a password of 10 to 1,024 characters.',
   invalid_email: 'Enter a valid email address, like name@example.com.',
   invalid_tenant_name: 'Give your business a name of up to 100 characters.',

@@ -510,8 +510,10 @@ export interface components {
              * @description When.
              */
             at: string;
-            /** @description Details. */
-            details: Record<string, never>;
+            /** @description Details: a JSON object whose keys depend on the action. */
+            details: {
+                [key: string]: unknown;
+            };
             /**
              * Format: uuid
              * @description Id.

@@ -8,12 +8,11 @@ import { ApiError, fieldError } from '@/lib/api/problem'
 import { PASSWORD_HINT, passwordProblem, raw, type FieldErrors } from '@/lib/form'
 import { useChangePassword, useLogout } from '../api/auth'
 
-// The server reports a weak new password at "/password"; it belongs under the new-password input.
-const FIELDS = ['/current_password', '/new_password', '/password']
+const FIELDS = ['/current_password', '/new_password']
 
-/** A wrong current password comes back as invalid_credentials, without a field. */
+/** A wrong current password comes back as current_password_wrong on /current_password. */
 function wrongCurrent(error: unknown): string | undefined {
-  return error instanceof ApiError && error.code === 'invalid_credentials'
+  return error instanceof ApiError && error.code === 'current_password_wrong'
     ? "That isn't your current password. Check it and try again."
     : undefined
 }
