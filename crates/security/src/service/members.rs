@@ -1,0 +1,222 @@
+//! The caller, members, invitations and roles.
+
+use super::*;
+
+impl Security {
+    /// The caller.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn me(&self, ctx: &TenantCtx) -> Result<Me, Error> {
+        if let Principal::User(u) = ctx.principal {
+            // The authenticator has just loaded this member: no round trip.
+            let c =
+                self.cached_user(ctx.tenant, u).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
+            return Ok(Me {
+                user: Some(User::from(&c.user)),
+                tenant: c.tenant.clone(),
+                role: ctx.role,
+                via: AuthVia::Token,
+                read_only: false,
+            });
+        }
+        let mut tx = self.0.db.tenant_read(ctx).await?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
+        let (user, via) = match ctx.principal {
+            Principal::User(u) => (store::user(&mut tx, u).await?, AuthVia::Token),
+            Principal::ApiKey(k) => {
+                let creator = match store::api_key(&mut tx, k).await?.and_then(|k| k.created_by) {
+                    Some(u) => store::user(&mut tx, u).await?,
+                    None => None,
+                };
+                (creator, AuthVia::ApiKey)
+            }
+        };
+        tx.commit().await?;
+        Ok(Me { user: user.as_ref().map(User::from), tenant, role: ctx.role, via, read_only: ctx.read_only })
+    }
+
+    /// Every member and pending invitation.
+    ///
+    /// # Errors
+    /// `forbidden` for clients.
+    pub async fn members(&self, ctx: &TenantCtx) -> Result<Vec<Member>, Error> {
+        ctx.require(Role::Member).map_err(|_| Error::Forbidden("Clients cannot list the workspace's members."))?;
+        let mut tx = self.0.db.tenant_read(ctx).await?;
+        let users = store::users(&mut tx).await?;
+        tx.commit().await?;
+        Ok(users.iter().map(Member::from).collect())
+    }
+
+    /// One member.
+    ///
+    /// # Errors
+    /// `member_not_found` (also for another tenant's member).
+    pub async fn member(&self, ctx: &TenantCtx, id: UserId) -> Result<Member, Error> {
+        ctx.require(Role::Member).map_err(|_| Error::Forbidden("Clients cannot see other members."))?;
+        let mut tx = self.0.db.tenant_read(ctx).await?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        tx.commit().await?;
+        Ok(Member::from(&user))
+    }
+
+    /// Invites someone by email with a role; the link is mailed (or logged)
+    /// and returned so an admin can share it.
+    ///
+    /// # Errors
+    /// `forbidden`, `invalid_role`, `email_taken`.
+    pub async fn invite(
+        &self,
+        ctx: &TenantCtx,
+        email: Email,
+        role: Role,
+        name: Option<Name>,
+        ip: IpAddr,
+    ) -> Result<Invitation, Error> {
+        require_write(ctx, Role::Admin)?;
+        if role == Role::Owner && ctx.role != Role::Owner {
+            return Err(Error::Forbidden("Only an owner can invite another owner."));
+        }
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
+        let user = UserRow {
+            tenant_id: ctx.tenant,
+            id: UserId::new(),
+            email: email.as_str().to_owned(),
+            name: name.map(|n| n.as_str().to_owned()),
+            password_hash: None,
+            role: role.as_str().to_owned(),
+            status: "invited".into(),
+            created_at: now,
+            last_login_at: None,
+        };
+        store::insert_user(&mut tx, &user).await?;
+        let token = random_token("");
+        store::insert_user_token(&mut tx, user.id, "invite", &token_hash(&token), now, Duration::days(INVITE_TTL_DAYS))
+            .await?;
+        let invite_url = format!("{}/app/accept-invite?token={token}", self.0.settings.public_url);
+        let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
+        let inviter = actor.label.clone().unwrap_or_else(|| "A member".into());
+        let body = format!(
+            "{inviter} invited you to join {name} on StackPro as {role}.\n\n\
+             Accept the invitation and choose your password here (the link works for {INVITE_TTL_DAYS} days, once):\n{invite_url}\n",
+            name = tenant.name,
+            role = role.as_str()
+        );
+        self.queue_email(&mut tx, email.as_str(), &format!("You are invited to {}", tenant.name), &body).await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            "member.invited",
+            Some(format!("user:{}", user.id)),
+            json!({ "email": user.email, "role": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Invitation { member: Member::from(&user), invite_url, email_sent: self.0.mailer.sends() })
+    }
+
+    /// Accepts an invitation: sets the password (and name) and signs in.
+    ///
+    /// # Errors
+    /// `invite_invalid`, `weak_password`.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+        name: Option<Name>,
+        ip: IpAddr,
+    ) -> Result<Session, Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let row = store::user_token_by_hash(&mut sys, &token_hash(token), "invite").await?;
+        sys.commit().await?;
+        let row = row.ok_or(Error::InviteInvalid)?;
+        let now = self.now();
+        if row.used_at.is_some() || row.expires_at <= now {
+            return Err(Error::InviteInvalid);
+        }
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::InviteInvalid)?;
+        drop(tx);
+        let pw = Password::parse_new(password, &Email::parse(&user.email)?, "/password")?;
+        let hash = password::hash(pw.expose()).await?;
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        if !store::use_user_token(&mut tx, row.id, now).await? {
+            return Err(Error::InviteInvalid);
+        }
+        store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str)).await?;
+        store::touch_login(&mut tx, user.id, now).await?;
+        let user = store::user(&mut tx, user.id).await?.ok_or(Error::InviteInvalid)?;
+        let tenant = store::tenant(&mut tx).await?.ok_or(Error::InviteInvalid)?;
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "member.joined", Some(format!("user:{}", user.id)), json!({ "role": user.role }))
+            .await?;
+        let session = self.open_session(&mut tx, tenant, &user, Uuid::now_v7()).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Changes a member's role. Only owners give or take the owner role, and
+    /// the last owner keeps it.
+    ///
+    /// # Errors
+    /// `member_not_found`, `forbidden`, `invalid_role`, `last_owner`.
+    pub async fn set_role(&self, ctx: &TenantCtx, id: UserId, role: Role, ip: IpAddr) -> Result<Member, Error> {
+        require_write(ctx, Role::Admin)?;
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        let old = user.role();
+        if (role == Role::Owner || old == Role::Owner) && ctx.role != Role::Owner {
+            return Err(Error::Forbidden("Only an owner can give or take the owner role."));
+        }
+        if old == Role::Owner && role != Role::Owner && user.is_active() && store::count_owners(&mut tx).await? <= 1 {
+            return Err(Error::LastOwner);
+        }
+        store::set_role(&mut tx, id, role).await?;
+        let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            "member.role_changed",
+            Some(format!("user:{id}")),
+            json!({ "email": user.email, "from": old.as_str(), "to": role.as_str() }),
+        )
+        .await?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        tx.commit().await?;
+        self.forget(Forget::User(ctx.tenant, id)).await;
+        Ok(Member::from(&user))
+    }
+
+    /// Removes a member (or withdraws an invitation); their sessions end.
+    ///
+    /// # Errors
+    /// `member_not_found`, `forbidden`, `last_owner`.
+    pub async fn remove_member(&self, ctx: &TenantCtx, id: UserId, ip: IpAddr) -> Result<(), Error> {
+        require_write(ctx, Role::Admin)?;
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        if user.role() == Role::Owner {
+            if ctx.role != Role::Owner {
+                return Err(Error::Forbidden("Only an owner can remove an owner."));
+            }
+            if user.is_active() && store::count_owners(&mut tx).await? <= 1 {
+                return Err(Error::LastOwner);
+            }
+        }
+        let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
+        store::delete_user(&mut tx, id).await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            "member.removed",
+            Some(format!("user:{id}")),
+            json!({ "email": user.email, "role": user.role }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.forget(Forget::User(ctx.tenant, id)).await;
+        Ok(())
+    }
+}

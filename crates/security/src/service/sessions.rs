@@ -1,0 +1,250 @@
+//! Sessions: sign-in, refresh-token rotation with reuse detection, sign-out,
+//! password change and reset.
+
+use super::*;
+
+impl Security {
+    pub(super) async fn open_session(
+        &self,
+        tx: &mut TenantTx,
+        tenant: Tenant,
+        user: &UserRow,
+        family: Uuid,
+    ) -> Result<Session, Error> {
+        let refresh = random_token("spr_");
+        store::insert_refresh(tx, family, user.id, &token_hash(&refresh), self.now(), self.0.settings.refresh_ttl)
+            .await?;
+        let (access, _) = self.0.tokens.issue(tenant.id, user.id)?;
+        Ok(Session {
+            access_token: access,
+            refresh_token: refresh,
+            token_type: "Bearer",
+            expires_in: self.0.tokens.ttl().num_seconds(),
+            tenant,
+            user: User::from(user),
+            role: user.role(),
+        })
+    }
+
+    /// Signs in with email and password. When the email has accounts in
+    /// several workspaces, the one whose password matches is chosen; `tenant`
+    /// (a slug) picks one when several match.
+    ///
+    /// # Errors
+    /// `invalid_credentials`, `tenant_required`, `rate_limited`.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(
+        &self,
+        email: Email,
+        password: &str,
+        tenant: Option<&str>,
+        ip: IpAddr,
+    ) -> Result<Session, Error> {
+        // Only failures count, so people who type their password right are
+        // never locked out by others sharing their address.
+        let ip_key = format!("rl:login:ip:{ip}");
+        let account_key = format!("rl:login:account:{}", email.as_str());
+        self.check_limit(&ip_key, self.0.settings.rate_per_ip).await?;
+        self.check_limit(&account_key, self.0.settings.rate_per_account).await?;
+        let mut sys = self.0.db.system_read().await?;
+        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
+        sys.commit().await?;
+        let mut matched = Vec::new();
+        if candidates.is_empty() {
+            password::verify(password, None).await?;
+        }
+        for c in &candidates {
+            if password::verify(password, c.password_hash.as_deref()).await? {
+                matched.push(c.clone());
+            }
+        }
+        let user = match matched.len() {
+            1 => matched.remove(0),
+            0 => {
+                for c in &candidates {
+                    let mut tx = self.0.db.tenant_tx_for(c.tenant_id).await?;
+                    let actor = Actor { id: None, label: Some(c.email.clone()), ip: Some(ip) };
+                    self.audit(
+                        &mut tx,
+                        &actor,
+                        "auth.login_failed",
+                        Some(format!("user:{}", c.id)),
+                        json!({ "reason": "wrong password" }),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                }
+                self.0.counters.incr(&ip_key, 1, WINDOW).await?;
+                self.0.counters.incr(&account_key, 1, WINDOW).await?;
+                tracing::warn!(client.ip = %ip, "sign-in refused");
+                return Err(Error::InvalidCredentials);
+            }
+            _ => return Err(Error::TenantRequired),
+        };
+        self.0.counters.reset(&account_key).await?;
+        let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
+        store::touch_login(&mut tx, user.id, self.now()).await?;
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.login", Some(format!("user:{}", user.id)), json!({})).await?;
+        let session = self.open_session(&mut tx, tenant, &user, Uuid::now_v7()).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Exchanges a refresh token for a new pair. A token used twice means it
+    /// was stolen (or raced): the whole family is revoked and both holders
+    /// must sign in again.
+    ///
+    /// # Errors
+    /// `refresh_token_invalid`.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, token: &str, ip: IpAddr) -> Result<Session, Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let row = store::refresh_by_hash(&mut sys, &token_hash(token)).await?;
+        sys.commit().await?;
+        let row = row.ok_or(Error::RefreshTokenInvalid)?;
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        if row.revoked_at.is_some() || row.expires_at <= now {
+            return Err(Error::RefreshTokenInvalid);
+        }
+        if row.rotated_at.is_some() || !store::rotate_refresh(&mut tx, row.id, now).await? {
+            let revoked = store::revoke_family(&mut tx, row.family_id, now).await?;
+            let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
+            self.audit(
+                &mut tx,
+                &actor,
+                "auth.refresh_reused",
+                Some(format!("user:{}", row.user_id)),
+                json!({ "revoked_tokens": revoked }),
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::warn!(tenant.id = %row.tenant_id, user.id = %row.user_id, "refresh token reused: family revoked");
+            return Err(Error::RefreshTokenInvalid);
+        }
+        let user =
+            store::user(&mut tx, row.user_id).await?.filter(UserRow::is_active).ok_or(Error::RefreshTokenInvalid)?;
+        let tenant = store::tenant(&mut tx).await?.ok_or(Error::RefreshTokenInvalid)?;
+        let session = self.open_session(&mut tx, tenant, &user, row.family_id).await?;
+        tx.commit().await?;
+        Ok(session)
+    }
+
+    /// Signs out: revokes the refresh token's whole family. Unknown tokens are
+    /// accepted silently (signing out twice is not an error).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn logout(&self, token: &str, ip: IpAddr) -> Result<(), Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let row = store::refresh_by_hash(&mut sys, &token_hash(token)).await?;
+        sys.commit().await?;
+        let Some(row) = row else { return Ok(()) };
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        store::revoke_family(&mut tx, row.family_id, self.now()).await?;
+        let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.logout", Some(format!("user:{}", row.user_id)), json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes the caller's password and signs out their other sessions.
+    ///
+    /// # Errors
+    /// `invalid_credentials` for a wrong current password, `weak_password`.
+    pub async fn change_password(&self, ctx: &TenantCtx, current: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
+        let user_id = ctx.user().ok_or(Error::Forbidden("Only a person can change a password, not an API key."))?;
+        self.limit(format!("rl:password:user:{user_id}"), self.0.settings.rate_per_account).await?;
+        let mut tx = self.0.db.tenant_read(ctx).await?;
+        let user = store::user(&mut tx, user_id).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
+        drop(tx);
+        let email = Email::parse(&user.email)?;
+        let new = Password::parse_new(new, &email, "/new_password")?;
+        if !password::verify(current, user.password_hash.as_deref()).await? {
+            return Err(Error::CurrentPasswordWrong);
+        }
+        let hash = password::hash(new.expose()).await?;
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        store::set_password(&mut tx, user_id, &hash, None).await?;
+        store::revoke_user_refresh(&mut tx, user_id, self.now()).await?;
+        let actor = Actor { id: Some(user_id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.password_changed", Some(format!("user:{user_id}")), json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a password reset: mails a one-hour link when the account exists.
+    /// Answers the same either way, so it reveals nothing.
+    ///
+    /// # Errors
+    /// `rate_limited`, or the database's error.
+    pub async fn request_password_reset(&self, email: Email, tenant: Option<&str>, ip: IpAddr) -> Result<(), Error> {
+        self.limit(format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        self.limit(format!("rl:reset:account:{}", email.as_str()), self.0.settings.rate_per_account).await?;
+        let mut sys = self.0.db.system_read().await?;
+        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
+        sys.commit().await?;
+        for user in candidates {
+            let token = random_token("");
+            let now = self.now();
+            let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
+            let tenant =
+                store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
+            store::insert_user_token(
+                &mut tx,
+                user.id,
+                "reset",
+                &token_hash(&token),
+                now,
+                Duration::minutes(RESET_TTL_MINUTES),
+            )
+            .await?;
+            let link = format!("{}/app/reset-password?token={token}", self.0.settings.public_url);
+            let body = format!(
+                "Someone asked to reset the password of {email} in the workspace {name}.\n\n\
+                 Choose a new password here (the link works for one hour, once):\n{link}\n\n\
+                 If it was not you, ignore this email; your password stays as it is.\n",
+                email = user.email,
+                name = tenant.name
+            );
+            self.queue_email(&mut tx, &user.email, &format!("Reset your {} password", tenant.name), &body).await?;
+            let actor = Actor { id: None, label: Some(user.email.clone()), ip: Some(ip) };
+            self.audit(&mut tx, &actor, "auth.password_reset_requested", Some(format!("user:{}", user.id)), json!({}))
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a new password from a reset link and signs out every session.
+    ///
+    /// # Errors
+    /// `reset_token_invalid`, `weak_password`.
+    pub async fn confirm_password_reset(&self, token: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let row = store::user_token_by_hash(&mut sys, &token_hash(token), "reset").await?;
+        sys.commit().await?;
+        let row = row.ok_or(Error::ResetTokenInvalid)?;
+        let now = self.now();
+        if row.used_at.is_some() || row.expires_at <= now {
+            return Err(Error::ResetTokenInvalid);
+        }
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::ResetTokenInvalid)?;
+        drop(tx);
+        let new = Password::parse_new(new, &Email::parse(&user.email)?, "/new_password")?;
+        let hash = password::hash(new.expose()).await?;
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        if !store::use_user_token(&mut tx, row.id, now).await? {
+            return Err(Error::ResetTokenInvalid);
+        }
+        store::set_password(&mut tx, user.id, &hash, None).await?;
+        store::revoke_user_refresh(&mut tx, user.id, now).await?;
+        let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

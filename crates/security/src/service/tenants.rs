@@ -1,0 +1,180 @@
+//! Tenants: creation with their data key and owner, deletion (crypto-shredding),
+//! feature encryption, and master-key rotation.
+
+use super::*;
+
+impl Security {
+    /// Creates a tenant with its data key, audit head and owner, in one
+    /// transaction. Used by sign-up, `stackpro tenant create` and the demo seed.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn create_tenant(&self, s: &Signup, ip: Option<IpAddr>) -> Result<(TenantTx, Tenant, UserRow), Error> {
+        let hash = password::hash(s.password.expose()).await?;
+        let tenant_id = TenantId::new();
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx_for(tenant_id).await?;
+        let base = s.tenant_name.slug();
+        let mut slug = base.clone();
+        let mut tries = 0;
+        while !store::insert_tenant(&mut tx, s.tenant_name.as_str(), &slug, now).await? {
+            // A failed statement aborts a Postgres transaction: start again.
+            tries += 1;
+            if tries > 5 {
+                return Err(Error::InvalidTenantName);
+            }
+            drop(tx);
+            tx = self.0.db.tenant_tx_for(tenant_id).await?;
+            slug = format!("{base}-{}", &Uuid::now_v7().simple().to_string()[20..26]);
+        }
+        let (wrapped, kek_id) = self.0.keys.new_data_key(tenant_id)?;
+        store::insert_tenant_key(&mut tx, &wrapped, &kek_id, now).await?;
+        store::init_audit_head(&mut tx).await?;
+        let owner = UserRow {
+            tenant_id,
+            id: UserId::new(),
+            email: s.email.as_str().to_owned(),
+            name: None,
+            password_hash: Some(hash),
+            role: Role::Owner.as_str().to_owned(),
+            status: "active".into(),
+            created_at: now,
+            last_login_at: None,
+        };
+        store::insert_user(&mut tx, &owner).await?;
+        let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip };
+        self.audit(
+            &mut tx,
+            &actor,
+            "tenant.created",
+            Some(format!("tenant:{tenant_id}")),
+            json!({ "name": s.tenant_name.as_str(), "slug": slug }),
+        )
+        .await?;
+        let tenant = Tenant { id: tenant_id, name: s.tenant_name.as_str().to_owned(), slug, created_at: now };
+        Ok((tx, tenant, owner))
+    }
+
+    /// Signs up: a new tenant, its owner, and a session.
+    ///
+    /// # Errors
+    /// `rate_limited`, or the database's error.
+    #[tracing::instrument(skip_all)]
+    pub async fn signup(&self, s: Signup, ip: IpAddr) -> Result<Session, Error> {
+        self.limit(format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        let (mut tx, tenant, owner) = self.create_tenant(&s, Some(ip)).await?;
+        let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip: Some(ip) };
+        self.audit(&mut tx, &actor, "auth.signup", Some(format!("user:{}", owner.id)), json!({})).await?;
+        store::touch_login(&mut tx, owner.id, self.now()).await?;
+        let session = self.open_session(&mut tx, tenant, &owner, Uuid::now_v7()).await?;
+        tx.commit().await?;
+        tracing::info!(tenant.id = %session.tenant.id, tenant.slug = %session.tenant.slug, "tenant signed up");
+        Ok(session)
+    }
+
+    /// Every tenant.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, Error> {
+        let mut tx = self.0.db.system_read().await?;
+        let t = store::list_tenants(&mut tx).await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
+    /// A tenant by id or slug.
+    ///
+    /// # Errors
+    /// `tenant_not_found`.
+    pub async fn find_tenant(&self, id_or_slug: &str) -> Result<Tenant, Error> {
+        let mut tx = self.0.db.system_read().await?;
+        let t = store::find_tenant(&mut tx, id_or_slug).await?;
+        tx.commit().await?;
+        t.ok_or_else(|| Error::TenantNotFound(id_or_slug.to_owned()))
+    }
+
+    /// Deletes a tenant and every row of it. Its wrapped data key goes too, so
+    /// whatever was encrypted with it (including copies in backups and blob
+    /// stores) can never be decrypted again.
+    ///
+    /// # Errors
+    /// `tenant_not_found`, or the database's error.
+    #[tracing::instrument(skip_all, fields(tenant.id = %id))]
+    pub async fn delete_tenant(&self, id: TenantId) -> Result<(), Error> {
+        let mut tx = self.0.db.system_tx().await?;
+        if !store::delete_tenant(&mut tx, id).await? {
+            return Err(Error::TenantNotFound(id.to_string()));
+        }
+        tx.commit().await?;
+        self.forget(Forget::Tenant(id)).await;
+        tracing::info!("tenant deleted and its data key destroyed");
+        Ok(())
+    }
+
+    /// The tenant's data key, unwrapped, inside the caller's transaction.
+    ///
+    /// # Errors
+    /// `KeyUnavailable` when the tenant (and so its key) is gone.
+    pub async fn data_key(&self, tx: &mut TenantTx) -> Result<DataKey, Error> {
+        let (wrapped, kek_id) = store::tenant_key(tx)
+            .await?
+            .ok_or_else(|| Error::KeyUnavailable(format!("tenant {} has no data key", tx.tenant_id())))?;
+        let kek = self.0.keys.by_id(&kek_id)?;
+        Ok(DataKey::new(kek.unwrap_key(tx.tenant_id(), &wrapped)?))
+    }
+
+    /// Encrypts with the tenant's data key; `aad` binds it to its place.
+    ///
+    /// # Errors
+    /// `KeyUnavailable` when the tenant's key is gone.
+    pub async fn encrypt(&self, tx: &mut TenantTx, plain: &[u8], aad: &str) -> Result<Vec<u8>, Error> {
+        let key = self.data_key(tx).await?;
+        self.0.keys.encrypt(&key, plain, aad.as_bytes())
+    }
+
+    /// Decrypts what [`Security::encrypt`] produced.
+    ///
+    /// # Errors
+    /// `KeyUnavailable` when the tenant's key is gone, `Crypto` when altered.
+    pub async fn decrypt(&self, tx: &mut TenantTx, sealed: &[u8], aad: &str) -> Result<Vec<u8>, Error> {
+        let key = self.data_key(tx).await?;
+        self.0.keys.decrypt(&key, sealed, aad.as_bytes())
+    }
+
+    /// Rotates the key-encryption key: a new key file, every data key
+    /// re-wrapped in one transaction (no data is touched), the old key kept as
+    /// `<file>.previous` until the re-wrap commits, and a `keys.master_rotated`
+    /// audit entry in each tenant. Returns how many data keys were re-wrapped.
+    ///
+    /// # Errors
+    /// When a data key cannot be unwrapped, or the database's error; the old
+    /// key file then stays the previous key, so nothing is lost.
+    pub async fn rotate_master_key(&self) -> Result<usize, Error> {
+        let (old, new) = self.0.keys.rotate_files()?;
+        let now = self.now();
+        let mut tx = self.0.db.system_tx().await?;
+        let rows = store::all_tenant_keys(&mut tx).await?;
+        for (tenant, wrapped, kek_id) in &rows {
+            let kek = self.0.keys.by_id(kek_id)?;
+            let dk = kek.unwrap_key(*tenant, wrapped)?;
+            let rewrapped = new.wrap(*tenant, &dk)?;
+            store::rewrap_tenant_key(&mut tx, *tenant, &rewrapped, new.id(), now).await?;
+        }
+        for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
+            let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
+            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
+        }
+        tx.commit().await?;
+        for (tenant, _, _) in &rows {
+            let mut ttx = self.0.db.tenant_tx_for(*tenant).await?;
+            let actor = Actor { label: Some("stackpro keys rotate-master".into()), ..Actor::default() };
+            self.audit(&mut ttx, &actor, "keys.master_rotated", None, json!({ "from": old.id(), "to": new.id() }))
+                .await?;
+            ttx.commit().await?;
+        }
+        self.0.keys.retire_previous()?;
+        tracing::info!(kek.old = %old.id(), kek.new = %new.id(), keys = rows.len(), "master key rotated");
+        Ok(rows.len())
+    }
+}
