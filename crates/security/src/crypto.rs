@@ -117,6 +117,8 @@ fn open(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error>
 pub struct Keyring {
     path: PathBuf,
     keys: Arc<RwLock<Vec<Kek>>>,
+    /// The key file's modification time when last read.
+    seen: Arc<RwLock<Option<std::time::SystemTime>>>,
 }
 
 impl Keyring {
@@ -132,28 +134,48 @@ impl Keyring {
             write_key_file(path, &Kek::generate())?;
             true
         };
-        let ring = Keyring { path: path.to_owned(), keys: Arc::new(RwLock::new(Vec::new())) };
+        let ring = Keyring {
+            path: path.to_owned(),
+            keys: Arc::new(RwLock::new(Vec::new())),
+            seen: Arc::new(RwLock::new(None)),
+        };
         ring.reload()?;
         Ok((ring, created))
     }
 
     /// Reads the current and previous key files again (after a rotation by
-    /// another process).
+    /// another process). Keys this process knew are kept in memory: a key
+    /// it may have wrapped with must stay usable until the rotation re-wraps.
     ///
     /// # Errors
     /// When the current file cannot be read.
     pub fn reload(&self) -> Result<(), Error> {
+        let mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
         let mut keys = vec![read_key_file(&self.path)?];
         let prev = previous_path(&self.path);
         if prev.exists() {
             keys.push(read_key_file(&prev)?);
         }
-        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
+        let mut held = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        for old in held.iter() {
+            if !keys.iter().any(|k| k.id == old.id) {
+                keys.push(old.clone());
+            }
+        }
+        *held = keys;
+        *self.seen.write().unwrap_or_else(|p| p.into_inner()) = mtime;
         Ok(())
     }
 
-    /// The current KEK.
+    /// The current KEK, re-reading the key file first if another process
+    /// rotated it (one `stat` per call: this is not on a hot path).
     pub fn current(&self) -> Kek {
+        let mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        if mtime != *self.seen.read().unwrap_or_else(|p| p.into_inner()) {
+            if let Err(e) = self.reload() {
+                tracing::error!(error = %e, "the master key file changed but cannot be read");
+            }
+        }
         self.keys.read().unwrap_or_else(|p| p.into_inner())[0].clone()
     }
 
@@ -216,13 +238,29 @@ impl Keyring {
     ///
     /// # Errors
     /// When the files cannot be written.
+    ///
+    /// When `<file>.previous` already exists, an earlier rotation did not
+    /// finish: no new key is made (that would overwrite the only copy of the
+    /// key the database may still be wrapped with) and the pair on disk is
+    /// returned so the caller can finish the re-wrap.
     pub fn rotate_files(&self) -> Result<(Kek, Kek), Error> {
+        let prev = previous_path(&self.path);
+        if prev.exists() {
+            let (old, new) = (read_key_file(&prev)?, read_key_file(&self.path)?);
+            self.reload()?;
+            return Ok((old, new));
+        }
         let old = read_key_file(&self.path)?;
         let new = Kek::generate();
-        write_key_file(&previous_path(&self.path), &old)?;
+        write_key_file(&prev, &old)?;
         write_key_file(&self.path, &new)?;
         self.reload()?;
         Ok((old, new))
+    }
+
+    /// Whether an earlier rotation left its previous key behind.
+    pub fn rotation_pending(&self) -> bool {
+        previous_path(&self.path).exists()
     }
 
     /// Removes the previous key file once no data key is wrapped by it.
@@ -290,7 +328,12 @@ fn write_key_file(path: &Path, kek: &Kek) -> Result<(), Error> {
     let mut f = opts.open(&tmp).map_err(fail)?;
     f.write_all(URL_SAFE_NO_PAD.encode(kek.key).as_bytes()).map_err(fail)?;
     f.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    std::fs::rename(&tmp, path).map_err(fail)?;
+    // The rename is durable only once the directory entry is on disk.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// A random secret of 32 bytes, base64url, with a readable prefix.

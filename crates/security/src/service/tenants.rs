@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// How long a rotation waits for servers that read the old key file just
+/// before it changed to finish creating tenants with it.
+const ROTATION_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Security {
     /// Creates a tenant with its data key, audit head and owner, in one
     /// transaction. Used by sign-up, `stackpro tenant create` and the demo seed.
@@ -151,22 +155,24 @@ impl Security {
     /// When a data key cannot be unwrapped, or the database's error; the old
     /// key file then stays the previous key, so nothing is lost.
     pub async fn rotate_master_key(&self) -> Result<usize, Error> {
+        let resumed = self.0.keys.rotation_pending();
         let (old, new) = self.0.keys.rotate_files()?;
-        let now = self.now();
-        let mut tx = self.0.db.system_tx().await?;
-        let rows = store::all_tenant_keys(&mut tx).await?;
-        for (tenant, wrapped, kek_id) in &rows {
-            let kek = self.0.keys.by_id(kek_id)?;
-            let dk = kek.unwrap_key(*tenant, wrapped)?;
-            let rewrapped = new.wrap(*tenant, &dk)?;
-            store::rewrap_tenant_key(&mut tx, *tenant, &rewrapped, new.id(), now).await?;
+        if resumed {
+            tracing::warn!(kek.old = %old.id(), kek.new = %new.id(), "finishing an interrupted rotation");
         }
-        for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
-            let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
-            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
+        // Pass until nothing is wrapped by another key: a server that read the
+        // old key file just before the rotation may still create a tenant with
+        // it, so after the first pass wait out that window and look again.
+        let mut rewrapped = Vec::new();
+        for pass in 0..10 {
+            let done = self.rewrap_all(&new).await?;
+            if done.is_empty() && pass > 0 {
+                break;
+            }
+            rewrapped.extend(done);
+            tokio::time::sleep(ROTATION_GRACE).await;
         }
-        tx.commit().await?;
-        for (tenant, _, _) in &rows {
+        for tenant in &rewrapped {
             let mut ttx = self.0.db.tenant_tx_for(*tenant).await?;
             let actor = Actor { label: Some("stackpro keys rotate-master".into()), ..Actor::default() };
             self.audit(&mut ttx, &actor, "keys.master_rotated", None, json!({ "from": old.id(), "to": new.id() }))
@@ -174,7 +180,32 @@ impl Security {
             ttx.commit().await?;
         }
         self.0.keys.retire_previous()?;
-        tracing::info!(kek.old = %old.id(), kek.new = %new.id(), keys = rows.len(), "master key rotated");
-        Ok(rows.len())
+        tracing::info!(kek.old = %old.id(), kek.new = %new.id(), keys = rewrapped.len(), "master key rotated");
+        Ok(rewrapped.len())
+    }
+
+    /// Re-wraps, in one transaction, every data key and server secret not yet
+    /// wrapped by `new`; returns the tenants re-wrapped.
+    async fn rewrap_all(&self, new: &crate::crypto::Kek) -> Result<Vec<TenantId>, Error> {
+        let now = self.now();
+        let mut tx = self.0.db.system_tx().await?;
+        let mut tenants = Vec::new();
+        for (tenant, wrapped, kek_id) in store::all_tenant_keys(&mut tx).await? {
+            if kek_id == new.id() {
+                continue;
+            }
+            let dk = self.0.keys.by_id(&kek_id)?.unwrap_key(tenant, &wrapped)?;
+            store::rewrap_tenant_key(&mut tx, tenant, &new.wrap(tenant, &dk)?, new.id(), now).await?;
+            tenants.push(tenant);
+        }
+        for (name, wrapped, kek_id) in store::server_secrets(&mut tx).await? {
+            if kek_id == new.id() {
+                continue;
+            }
+            let secret = self.0.keys.by_id(&kek_id)?.unwrap_secret(&name, &wrapped)?;
+            store::rewrap_server_secret(&mut tx, &name, &new.wrap_secret(&name, &secret)?, new.id()).await?;
+        }
+        tx.commit().await?;
+        Ok(tenants)
     }
 }

@@ -81,3 +81,51 @@ async fn ciphertext_of_one_tenant_does_not_open_with_another_tenants_key(#[case]
     let mut tx = app.db.tenant_tx_for(bob.tenant_id.parse().unwrap()).await.unwrap();
     assert!(app.security.decrypt(&mut tx, &sealed, "doc:3").await.is_err());
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_rotation_interrupted_after_writing_the_new_key_is_finished_by_running_it_again(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let alice = app.signup("alice").await;
+    let a: TenantId = alice.tenant_id.parse().unwrap();
+    let mut tx = app.db.tenant_tx_for(a).await.unwrap();
+    let sealed = app.security.encrypt(&mut tx, b"survives a crash", "doc:4").await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The crash: the old key moved aside and a new one written, nothing re-wrapped.
+    let key = app.data_dir.path().join("master.key");
+    std::fs::copy(&key, app.data_dir.path().join("master.key.previous")).unwrap();
+    std::fs::write(&key, "q2dJ4UOQrmsHN3jbJ1nQ3GTM4YmYWBaLR7oRFdMLlbc").unwrap();
+
+    let out = app.cli(&["keys", "rotate-master"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!app.data_dir.path().join("master.key.previous").exists());
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), "q2dJ4UOQrmsHN3jbJ1nQ3GTM4YmYWBaLR7oRFdMLlbc");
+    let mut tx = app.db.tenant_tx_for(a).await.unwrap();
+    assert_eq!(app.security.decrypt(&mut tx, &sealed, "doc:4").await.unwrap(), b"survives a crash");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_tenant_created_by_a_running_server_after_rotation_uses_the_new_key(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.signup("alice").await;
+    let out = app.cli(&["keys", "rotate-master"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bob = app.signup("bob").await;
+    let mut tx = app.db.system_read().await.unwrap();
+    let ids: Vec<String> =
+        stackpro_store::on_db!(tx, |c| sqlx::query_scalar("SELECT DISTINCT kek_id FROM tenant_keys")
+            .fetch_all(c)
+            .await)
+        .unwrap();
+    drop(tx);
+    assert_eq!(ids.len(), 1, "every data key is wrapped by the one current key: {ids:?}");
+    let mut tx = app.db.tenant_tx_for(bob.tenant_id.parse().unwrap()).await.unwrap();
+    let sealed = app.security.encrypt(&mut tx, b"new tenant", "doc:5").await.unwrap();
+    assert_eq!(app.security.decrypt(&mut tx, &sealed, "doc:5").await.unwrap(), b"new tenant");
+}
