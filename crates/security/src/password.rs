@@ -5,6 +5,14 @@ use crate::error::Error;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// At most two hashes per core at once: each takes 19 MiB, and a burst of
+/// sign-ins must queue rather than exhaust memory and blocking threads.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4)))
+}
 
 fn argon2() -> Argon2<'static> {
     // OWASP Password Storage Cheat Sheet: m=19456 KiB, t=2, p=1.
@@ -18,6 +26,7 @@ fn argon2() -> Argon2<'static> {
 /// # Errors
 /// Only if the blocking pool is gone.
 pub async fn hash(password: &str) -> Result<String, Error> {
+    let _permit = permits().acquire().await.map_err(|e| Error::Crypto(format!("hashing queue: {e}")))?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -37,6 +46,7 @@ pub async fn hash(password: &str) -> Result<String, Error> {
 /// # Errors
 /// Only if the blocking pool is gone.
 pub async fn verify(password: &str, phc: Option<&str>) -> Result<bool, Error> {
+    let _permit = permits().acquire().await.map_err(|e| Error::Crypto(format!("hashing queue: {e}")))?;
     let password = password.to_owned();
     let phc = phc.map(str::to_owned);
     tokio::task::spawn_blocking(move || {

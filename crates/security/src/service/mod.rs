@@ -191,24 +191,23 @@ impl Security {
 
     // ---- rate limits ------------------------------------------------------
 
-    async fn limit(&self, key: String, max: u64) -> Result<(), Error> {
-        let count = self.0.counters.incr(&key, 1, WINDOW).await?;
+    /// Takes one place in `key`'s window, refusing (and giving it back)
+    /// when the window is full.
+    async fn reserve(&self, key: &str, max: u64) -> Result<(), Error> {
+        let count = self.0.counters.incr(key, 1, WINDOW).await?;
         if count.value as u64 > max {
-            let secs = count.resets_in.as_secs().max(1);
-            tracing::warn!(rate_limit.key = %key, rate_limit.count = count.value, "rate limit reached");
-            return Err(Error::RateLimited(secs));
-        }
-        Ok(())
-    }
-
-    /// Refuses when `key` already counts `max` failures in this window.
-    async fn check_limit(&self, key: &str, max: u64) -> Result<(), Error> {
-        let count = self.0.counters.incr(key, 0, WINDOW).await?;
-        if count.value as u64 >= max {
+            self.release(key).await;
             tracing::warn!(rate_limit.key = %key, rate_limit.count = count.value, "rate limit reached");
             return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
         }
         Ok(())
+    }
+
+    /// Gives back a place taken by [`Security::reserve`].
+    async fn release(&self, key: &str) {
+        if let Err(e) = self.0.counters.incr(key, -1, WINDOW).await {
+            tracing::warn!(error.cause_chain = ?e, "could not release a rate-limit reservation");
+        }
     }
 
     // ---- audit ------------------------------------------------------------

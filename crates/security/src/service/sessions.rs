@@ -40,12 +40,17 @@ impl Security {
         tenant: Option<&str>,
         ip: IpAddr,
     ) -> Result<Session, Error> {
-        // Only failures count, so people who type their password right are
-        // never locked out by others sharing their address.
+        // Each attempt reserves a place in both windows before any work (so a
+        // burst of parallel guesses cannot slip past the limit), and a
+        // successful one gives its places back: only failures stay counted,
+        // and a success never wipes out failures counted against the email.
         let ip_key = format!("rl:login:ip:{ip}");
         let account_key = format!("rl:login:account:{}", email.as_str());
-        self.check_limit(&ip_key, self.0.settings.rate_per_ip).await?;
-        self.check_limit(&account_key, self.0.settings.rate_per_account).await?;
+        self.reserve(&ip_key, self.0.settings.rate_per_ip).await?;
+        if let Err(e) = self.reserve(&account_key, self.0.settings.rate_per_account).await {
+            self.release(&ip_key).await;
+            return Err(e);
+        }
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
@@ -74,14 +79,17 @@ impl Security {
                     .await?;
                     tx.commit().await?;
                 }
-                self.0.counters.incr(&ip_key, 1, WINDOW).await?;
-                self.0.counters.incr(&account_key, 1, WINDOW).await?;
                 tracing::warn!(client.ip = %ip, "sign-in refused");
                 return Err(Error::InvalidCredentials);
             }
-            _ => return Err(Error::TenantRequired),
+            _ => {
+                self.release(&ip_key).await;
+                self.release(&account_key).await;
+                return Err(Error::TenantRequired);
+            }
         };
-        self.0.counters.reset(&account_key).await?;
+        self.release(&ip_key).await;
+        self.release(&account_key).await;
         let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
         let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
         store::touch_login(&mut tx, user.id, self.now()).await?;
@@ -156,7 +164,7 @@ impl Security {
     /// `invalid_credentials` for a wrong current password, `weak_password`.
     pub async fn change_password(&self, ctx: &TenantCtx, current: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
         let user_id = ctx.user().ok_or(Error::Forbidden("Only a person can change a password, not an API key."))?;
-        self.limit(format!("rl:password:user:{user_id}"), self.0.settings.rate_per_account).await?;
+        self.reserve(&format!("rl:password:user:{user_id}"), self.0.settings.rate_per_account).await?;
         let mut tx = self.0.db.tenant_read(ctx).await?;
         let user = store::user(&mut tx, user_id).await?.ok_or(Error::Unauthorized("The account no longer exists."))?;
         drop(tx);
@@ -181,8 +189,8 @@ impl Security {
     /// # Errors
     /// `rate_limited`, or the database's error.
     pub async fn request_password_reset(&self, email: Email, tenant: Option<&str>, ip: IpAddr) -> Result<(), Error> {
-        self.limit(format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip).await?;
-        self.limit(format!("rl:reset:account:{}", email.as_str()), self.0.settings.rate_per_account).await?;
+        self.reserve(&format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        self.reserve(&format!("rl:reset:account:{}", email.as_str()), self.0.settings.rate_per_account).await?;
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;

@@ -65,7 +65,7 @@ impl Security {
     /// `rate_limited`, or the database's error.
     #[tracing::instrument(skip_all)]
     pub async fn signup(&self, s: Signup, ip: IpAddr) -> Result<Session, Error> {
-        self.limit(format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        self.reserve(&format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip).await?;
         let (mut tx, tenant, owner) = self.create_tenant(&s, Some(ip)).await?;
         let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.signup", Some(format!("user:{}", owner.id)), json!({})).await?;

@@ -344,3 +344,21 @@ async fn signing_up_counts_as_the_owners_first_sign_in(#[case] backend: Backend)
     let me: Value = app.get(&format!("/api/v1/members/{}", ann.user_id), &ann.access).await.json().await.unwrap();
     assert!(me["last_login_at"].is_string(), "{me}");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(#[case] backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.auth_rate_per_account = 5).await;
+    let ann = app.signup("ann").await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        let email = ann.email.clone();
+        async move { app.login(&email, &format!("wrong guess {i:02}")).await.status().as_u16() }
+    });
+    let mut statuses = futures::future::join_all(guesses).await;
+    statuses.sort();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
+}
