@@ -1,14 +1,18 @@
 //! The hash chain of a tenant's audit log.
 //!
-//! Entry `n` stores `hash_n = SHA-256(hash_{n-1} "\n" canonical(entry_n))`,
+//! Entry `n` stores `hash_n = HMAC-SHA256(K, hash_{n-1} "\n" canonical(entry_n))`,
 //! with 64 zeros before the first entry, and `audit_heads` keeps the newest
 //! `(seq, hash)`. [`verify`] recomputes the chain: an edited entry breaks its
 //! own hash, a removed or swapped one breaks the `seq` sequence or the link,
-//! and removal from the end no longer matches the head.
+//! and removal from the end no longer matches the head. `K` is a server secret
+//! kept wrapped by the master key, so someone with only database access cannot
+//! recompute hashes to cover an edit, nor forge a new head after cutting the
+//! tail. Every workspace's log starts with its creation, so an empty log is
+//! itself a sign of deletion.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use stackpro_core::ids::TenantId;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -64,14 +68,38 @@ impl AuditRow {
         )
     }
 
-    /// The hash this entry must have after `prev_hash`.
-    pub fn compute_hash(&self, prev_hash: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(prev_hash.as_bytes());
-        h.update(b"\n");
-        h.update(self.canonical().as_bytes());
-        hex::encode(h.finalize())
+    /// The hash this entry must have after `prev_hash`, keyed with `key`.
+    pub fn compute_hash(&self, key: &[u8; 32], prev_hash: &str) -> String {
+        use hmac::{Hmac, Mac};
+        #[allow(clippy::expect_used)]
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+        mac.update(prev_hash.as_bytes());
+        mac.update(b"\n");
+        mac.update(self.canonical().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// The tag of a head: a MAC of the tenant, the newest seq and its hash.
+pub fn head_tag(key: &[u8; 32], tenant: TenantId, seq: i64, hash: &str) -> String {
+    use hmac::{Hmac, Mac};
+    #[allow(clippy::expect_used)]
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(format!("audit head\n{tenant}\n{seq}\n{hash}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The stored head of a chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Head {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The newest seq (0 before the first entry).
+    pub seq: i64,
+    /// The newest entry's hash.
+    pub hash: String,
+    /// [`head_tag`] of the above.
+    pub tag: String,
 }
 
 /// The result of checking a chain.
@@ -88,8 +116,11 @@ pub struct Verification {
     pub reason: Option<String>,
 }
 
+/// The name of the chain key among the server secrets.
+pub const CHAIN_KEY: &str = "audit_chain_key";
+
 /// Checks entries (in `seq` order) against each other and the stored head.
-pub fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Verification {
+pub fn verify(rows: &[AuditRow], head: Option<Head>, key: &[u8; 32]) -> Verification {
     let bad = |checked: u64, seq: i64, reason: String| Verification {
         ok: false,
         checked,
@@ -109,19 +140,23 @@ pub fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Verification {
         if row.prev_hash != prev {
             return bad(i as u64, row.seq, format!("entry {} does not link to entry {}", row.seq, row.seq - 1));
         }
-        if row.compute_hash(&prev) != row.hash {
+        if row.compute_hash(key, &prev) != row.hash {
             return bad(i as u64, row.seq, format!("entry {} was changed after it was written", row.seq));
         }
         prev = row.hash.clone();
     }
     let n = rows.len() as i64;
     match head {
-        Some((seq, hash)) if seq != n || hash != prev => {
-            let first = (n + 1).min(seq.max(1));
-            bad(rows.len() as u64, first, format!("the log ends at entry {n} but its head records entry {seq}"))
+        _ if n == 0 => bad(0, 1, "the log is empty, but every workspace's log starts with its creation".into()),
+        None => bad(rows.len() as u64, 1, "the log has entries but no head".into()),
+        Some(h) if h.seq != n || h.hash != prev => {
+            let first = (n + 1).min(h.seq.max(1));
+            bad(rows.len() as u64, first, format!("the log ends at entry {n} but its head records entry {}", h.seq))
         }
-        None if n > 0 => bad(rows.len() as u64, 1, "the log has entries but no head".into()),
-        _ => Verification { ok: true, checked: rows.len() as u64, first_bad_seq: None, reason: None },
+        Some(h) if head_tag(key, h.tenant, h.seq, &h.hash) != h.tag => {
+            bad(rows.len() as u64, n + 1, format!("the head was rewritten: entries after {n} may have been removed"))
+        }
+        Some(_) => Verification { ok: true, checked: rows.len() as u64, first_bad_seq: None, reason: None },
     }
 }
 
@@ -129,7 +164,36 @@ pub fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Verification {
 mod tests {
     use super::*;
 
-    fn chain(n: i64) -> (Vec<AuditRow>, (i64, String)) {
+    const KEY: [u8; 32] = [9; 32];
+
+    #[test]
+    fn an_entry_rehashed_without_the_key_is_caught() {
+        let (mut rows, _) = chain(3);
+        rows[2].action = "auth.logout".into();
+        // An attacker recomputes the hash and the head with plain SHA-256 (or any other key).
+        rows[2].hash = rows[2].compute_hash(&[0; 32], &rows[1].hash);
+        let tenant = rows[2].tenant_id;
+        let head =
+            Head { tenant, seq: 3, hash: rows[2].hash.clone(), tag: head_tag(&[0; 32], tenant, 3, &rows[2].hash) };
+        assert_eq!(verify(&rows, Some(head), &KEY).first_bad_seq, Some(3));
+    }
+
+    #[test]
+    fn cutting_the_tail_and_copying_the_last_hash_into_the_head_is_caught() {
+        let (mut rows, head) = chain(5);
+        rows.truncate(3);
+        let forged = Head { seq: 3, hash: rows[2].hash.clone(), ..head };
+        let v = verify(&rows, Some(forged), &KEY);
+        assert!(!v.ok);
+        assert_eq!(v.first_bad_seq, Some(4));
+    }
+
+    #[test]
+    fn an_empty_log_is_not_intact() {
+        assert!(!verify(&[], None, &KEY).ok);
+    }
+
+    fn chain(n: i64) -> (Vec<AuditRow>, Head) {
         let tenant = TenantId::new();
         let mut prev = GENESIS.to_owned();
         let mut rows = Vec::new();
@@ -148,17 +212,18 @@ mod tests {
                 prev_hash: prev.clone(),
                 hash: String::new(),
             };
-            row.hash = row.compute_hash(&prev);
+            row.hash = row.compute_hash(&KEY, &prev);
             prev = row.hash.clone();
             rows.push(row);
         }
-        (rows, (n, prev))
+        let tag = head_tag(&KEY, tenant, n, &prev);
+        (rows, Head { tenant, seq: n, hash: prev, tag })
     }
 
     #[test]
     fn an_intact_chain_verifies() {
         let (rows, head) = chain(5);
-        let v = verify(&rows, Some(head));
+        let v = verify(&rows, Some(head), &KEY);
         assert!(v.ok, "{v:?}");
         assert_eq!(v.checked, 5);
     }
@@ -173,7 +238,7 @@ mod tests {
                 2 => rows[2].ip = None,
                 _ => rows[2].at += chrono::Duration::seconds(1),
             }
-            assert_eq!(verify(&rows, Some(head)).first_bad_seq, Some(3));
+            assert_eq!(verify(&rows, Some(head), &KEY).first_bad_seq, Some(3));
         }
     }
 
@@ -181,7 +246,7 @@ mod tests {
     fn a_removed_entry_is_named() {
         let (mut rows, head) = chain(5);
         rows.remove(1);
-        assert_eq!(verify(&rows, Some(head)).first_bad_seq, Some(2));
+        assert_eq!(verify(&rows, Some(head), &KEY).first_bad_seq, Some(2));
     }
 
     #[test]
@@ -190,14 +255,14 @@ mod tests {
         rows.swap(1, 2);
         rows[1].seq = 2;
         rows[2].seq = 3;
-        assert_eq!(verify(&rows, Some(head)).first_bad_seq, Some(2));
+        assert_eq!(verify(&rows, Some(head), &KEY).first_bad_seq, Some(2));
     }
 
     #[test]
     fn removing_the_newest_entries_is_caught_by_the_head() {
         let (mut rows, head) = chain(5);
         rows.truncate(3);
-        let v = verify(&rows, Some(head));
+        let v = verify(&rows, Some(head), &KEY);
         assert!(!v.ok);
         assert_eq!(v.first_bad_seq, Some(4));
     }

@@ -336,6 +336,30 @@ fn write_key_file(path: &Path, kek: &Kek) -> Result<(), Error> {
     Ok(())
 }
 
+/// Loads a server-wide secret by name, creating it on first start. Replicas
+/// starting at once agree: the first insert wins and everyone reads it back.
+///
+/// # Errors
+/// When the secret cannot be unwrapped or the database fails.
+pub async fn server_secret(
+    db: &stackpro_store::Db,
+    keys: &Keyring,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<[u8; KEY_LEN], Error> {
+    let kek = keys.current();
+    let fresh = kek.wrap_secret(name, &Keyring::random_key())?;
+    let mut tx = db.system_tx().await?;
+    crate::store::insert_server_secret(&mut tx, name, &fresh, kek.id(), now).await?;
+    let secrets = crate::store::server_secrets(&mut tx).await?;
+    tx.commit().await?;
+    let (_, wrapped, kek_id) = secrets
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+        .ok_or_else(|| Error::KeyUnavailable(format!("the server secret {name} was not stored")))?;
+    keys.by_id(&kek_id)?.unwrap_secret(name, &wrapped)
+}
+
 /// A random secret of 32 bytes, base64url, with a readable prefix.
 pub fn random_token(prefix: &str) -> String {
     let mut b = [0u8; 32];

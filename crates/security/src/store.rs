@@ -491,11 +491,11 @@ const AUDIT_COLS: &str = "tenant_id, seq, id, at, actor_id, actor_label, action,
 ///
 /// # Errors
 /// The database's error.
-pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, String)>, Error> {
+pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, String, String)>, Error> {
     let sql = if lock && tx.dialect() == Dialect::Postgres {
-        "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 FOR UPDATE"
+        "SELECT seq, hash, tag FROM audit_heads WHERE tenant_id = $1 FOR UPDATE"
     } else {
-        "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1"
+        "SELECT seq, hash, tag FROM audit_heads WHERE tenant_id = $1"
     };
     let tenant = tx.tenant_id();
     Ok(on_db!(tx, |c| sqlx::query_as(sql).bind(tenant).fetch_optional(c).await)?)
@@ -505,10 +505,10 @@ pub async fn audit_head(tx: &mut TenantTx, lock: bool) -> Result<Option<(i64, St
 ///
 /// # Errors
 /// The database's error.
-pub async fn init_audit_head(tx: &mut TenantTx) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)";
+pub async fn init_audit_head(tx: &mut TenantTx, tag: &str) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO audit_heads (tenant_id, seq, hash, tag) VALUES ($1, 0, $2, $3)";
     let tenant = tx.tenant_id();
-    exec!(tx, sqlx::query(SQL).bind(tenant).bind(crate::audit::GENESIS))?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(crate::audit::GENESIS).bind(tag))?;
     Ok(())
 }
 
@@ -516,10 +516,10 @@ pub async fn init_audit_head(tx: &mut TenantTx) -> Result<(), Error> {
 ///
 /// # Errors
 /// The database's error.
-pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error> {
+pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow, head_tag: &str) -> Result<(), Error> {
     let sql =
         format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
-    const HEAD: &str = "UPDATE audit_heads SET seq = $2, hash = $3 WHERE tenant_id = $1";
+    const HEAD: &str = "UPDATE audit_heads SET seq = $2, hash = $3, tag = $4 WHERE tenant_id = $1";
     let tenant = tx.tenant_id();
     exec!(
         tx,
@@ -537,7 +537,7 @@ pub async fn insert_audit(tx: &mut TenantTx, row: &AuditRow) -> Result<(), Error
             .bind(&row.prev_hash)
             .bind(&row.hash)
     )?;
-    exec!(tx, sqlx::query(HEAD).bind(tenant).bind(row.seq).bind(&row.hash))?;
+    exec!(tx, sqlx::query(HEAD).bind(tenant).bind(row.seq).bind(&row.hash).bind(head_tag))?;
     Ok(())
 }
 

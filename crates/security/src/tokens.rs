@@ -5,7 +5,6 @@
 
 use crate::crypto::Keyring;
 use crate::error::Error;
-use crate::store;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -16,23 +15,12 @@ use stackpro_store::Db;
 /// The name of the signing key among the server secrets.
 pub const SIGNING_KEY: &str = "access_token_signing_key";
 
-/// Loads the signing key, creating it on first start. Replicas starting at
-/// once agree: the first insert wins and everyone reads it back.
+/// Loads the signing key, creating it on first start.
 ///
 /// # Errors
 /// When the key cannot be unwrapped or the database fails.
 pub async fn signing_key(db: &Db, keys: &Keyring, now: DateTime<Utc>) -> Result<[u8; 32], Error> {
-    let kek = keys.current();
-    let fresh = kek.wrap_secret(SIGNING_KEY, &Keyring::random_key())?;
-    let mut tx = db.system_tx().await?;
-    store::insert_server_secret(&mut tx, SIGNING_KEY, &fresh, kek.id(), now).await?;
-    let secrets = store::server_secrets(&mut tx).await?;
-    tx.commit().await?;
-    let (_, wrapped, kek_id) = secrets
-        .into_iter()
-        .find(|(name, _, _)| name == SIGNING_KEY)
-        .ok_or_else(|| Error::KeyUnavailable("the signing key was not stored".into()))?;
-    keys.by_id(&kek_id)?.unwrap_secret(SIGNING_KEY, &wrapped)
+    crate::crypto::server_secret(db, keys, SIGNING_KEY, now).await
 }
 
 /// The claims of an access token.

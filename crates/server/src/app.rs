@@ -134,7 +134,12 @@ impl App {
             rate_per_ip: cfg.auth_rate_per_ip,
             rate_per_account: cfg.auth_rate_per_account,
         };
-        let security = Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings);
+        let audit_key =
+            stackpro_security::crypto::server_secret(&db, &keys, stackpro_security::audit::CHAIN_KEY, clock.now())
+                .await
+                .context("loading the audit chain key")?;
+        let security =
+            Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings, audit_key);
         Ok(Parts { db, security, blobs, bus, counters })
     }
 

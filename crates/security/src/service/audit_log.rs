@@ -46,12 +46,12 @@ impl Security {
     /// # Errors
     /// The database's error.
     pub async fn verify_audit_of(&self, tenant: TenantId) -> Result<Verification, Error> {
-        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        // A read transaction: on SQLite it never holds the writer's lock.
+        let mut tx = self.0.db.tenant_read_for(tenant).await?;
         let rows = store::audit_all(&mut tx).await?;
         let head = store::audit_head(&mut tx, false).await?;
         tx.commit().await?;
-        // An empty head row (seq 0) means no entries were ever written.
-        let head = head.filter(|(seq, _)| *seq > 0).or(if rows.is_empty() { None } else { Some((0, String::new())) });
-        Ok(audit::verify(&rows, head))
+        let head = head.map(|(seq, hash, tag)| audit::Head { tenant, seq, hash, tag });
+        Ok(audit::verify(&rows, head, &self.0.audit_key))
     }
 }

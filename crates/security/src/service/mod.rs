@@ -65,6 +65,7 @@ struct Inner {
     mailer: Mailer,
     clock: Clock,
     settings: Settings,
+    audit_key: [u8; 32],
 }
 
 /// Who did something, for the audit log.
@@ -101,6 +102,7 @@ impl Security {
         mailer: Mailer,
         clock: Clock,
         settings: Settings,
+        audit_key: [u8; 32],
     ) -> Security {
         Security(Arc::new(Inner {
             db,
@@ -112,6 +114,7 @@ impl Security {
             mailer,
             clock,
             settings,
+            audit_key,
         }))
     }
 
@@ -127,6 +130,11 @@ impl Security {
     pub fn keys(&self) -> &Keyring {
         &self.0.keys
     }
+    /// The tag of a new tenant's empty chain.
+    pub(crate) fn genesis_tag(&self, tenant: TenantId) -> String {
+        audit::head_tag(&self.0.audit_key, tenant, 0, audit::GENESIS)
+    }
+
     /// The credential cache.
     pub(crate) fn cache(&self) -> &AuthCache {
         &self.0.cache
@@ -224,7 +232,8 @@ impl Security {
         target: Option<String>,
         details: serde_json::Value,
     ) -> Result<(), Error> {
-        let (seq, prev) = store::audit_head(tx, true).await?.unwrap_or((0, audit::GENESIS.to_owned()));
+        let (seq, prev, _) =
+            store::audit_head(tx, true).await?.unwrap_or((0, audit::GENESIS.to_owned(), String::new()));
         let mut row = AuditRow {
             tenant_id: tx.tenant_id(),
             seq: seq + 1,
@@ -239,8 +248,9 @@ impl Security {
             prev_hash: prev.clone(),
             hash: String::new(),
         };
-        row.hash = row.compute_hash(&prev);
-        store::insert_audit(tx, &row).await
+        row.hash = row.compute_hash(&self.0.audit_key, &prev);
+        let tag = audit::head_tag(&self.0.audit_key, row.tenant_id, row.seq, &row.hash);
+        store::insert_audit(tx, &row, &tag).await
     }
 
     async fn actor_of(&self, tx: &mut TenantTx, ctx: &TenantCtx, ip: Option<IpAddr>) -> Result<Actor, Error> {

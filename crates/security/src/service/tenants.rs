@@ -33,7 +33,7 @@ impl Security {
         }
         let (wrapped, kek_id) = self.0.keys.new_data_key(tenant_id)?;
         store::insert_tenant_key(&mut tx, &wrapped, &kek_id, now).await?;
-        store::init_audit_head(&mut tx).await?;
+        store::init_audit_head(&mut tx, &self.genesis_tag(tenant_id)).await?;
         let owner = UserRow {
             tenant_id,
             id: UserId::new(),

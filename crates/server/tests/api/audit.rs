@@ -102,3 +102,31 @@ async fn concurrent_actions_keep_the_chain_gapless(#[case] backend: Backend) {
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["checked"], 3 + 12);
 }
+
+/// Someone with database access (but not the master key) cuts the newest
+/// entry and rewrites the head to match the last survivor, or wipes the log:
+/// both are caught, because the head carries a keyed tag.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn cutting_the_log_and_rewriting_its_head_is_detected(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    app.post("/api/v1/members", Some(&ann.access), json!({ "email": "bob@ann.test", "role": "member" })).await;
+    let mut tx = app.db.system_tx().await.unwrap();
+    exec!(tx, sqlx::query("DELETE FROM audit_log WHERE seq = 3")).unwrap();
+    let sql = "UPDATE audit_heads SET seq = 2, hash = (SELECT hash FROM audit_log WHERE seq = 2)";
+    exec!(tx, sqlx::query(sql)).unwrap();
+    tx.commit().await.unwrap();
+    let v: Value = app.get("/api/v1/audit/verify", &ann.access).await.json().await.unwrap();
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["first_bad_seq"], 3);
+
+    let mut tx = app.db.system_tx().await.unwrap();
+    exec!(tx, sqlx::query("DELETE FROM audit_log")).unwrap();
+    exec!(tx, sqlx::query("DELETE FROM audit_heads")).unwrap();
+    tx.commit().await.unwrap();
+    let v: Value = app.get("/api/v1/audit/verify", &ann.access).await.json().await.unwrap();
+    assert_eq!(v["ok"], false, "an empty log is not an intact one");
+}

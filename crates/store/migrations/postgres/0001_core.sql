@@ -101,11 +101,14 @@ CREATE TABLE audit_log (
 );
 
 -- The newest entry of each tenant's chain: removing entries from the end of
--- the log is detected against it, and appends serialise on its row.
+-- the log is detected against it, and appends serialise on its row. `tag`
+-- is a keyed MAC of (tenant, seq, hash), so the head cannot be rewritten to
+-- match a shortened log by someone without the server's chain key.
 CREATE TABLE audit_heads (
     tenant_id  uuid PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     seq        bigint NOT NULL,
-    hash       text NOT NULL
+    hash       text NOT NULL,
+    tag        text NOT NULL
 );
 
 -- Server-wide secrets (the access-token signing key), wrapped by the KEK

@@ -95,11 +95,14 @@ CREATE TABLE audit_log (
 );
 
 -- The newest entry of each tenant's chain: removing entries from the end of
--- the log is detected against it, and appends serialise on its row.
+-- the log is detected against it, and appends serialise on its row. `tag`
+-- is a keyed MAC of (tenant, seq, hash), so the head cannot be rewritten to
+-- match a shortened log by someone without the server's chain key.
 CREATE TABLE audit_heads (
     tenant_id  BLOB PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     seq        INTEGER NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    tag        TEXT NOT NULL
 );
 
 -- Server-wide secrets (the access-token signing key), wrapped by the KEK
