@@ -26,6 +26,9 @@ use std::time::Duration;
 /// The PostgreSQL role tenant transactions run as: it owns nothing and
 /// bypasses nothing, so row-level security applies to it.
 pub const APP_ROLE: &str = "stackpro_app";
+/// The PostgreSQL role system transactions run as: it sees every tenant's
+/// rows through policies granted to it alone, and bypasses nothing else.
+pub const SYSTEM_ROLE: &str = "stackpro_system";
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -138,8 +141,8 @@ impl TenantTx {
 }
 
 /// A transaction across tenants, for the few places that need one (sign-in
-/// lookups by email or token hash, job claims). On PostgreSQL it runs as the
-/// connecting role, not [`APP_ROLE`].
+/// lookups by email or token hash, job claims). On PostgreSQL it runs as
+/// [`SYSTEM_ROLE`], so the server never needs a superuser or BYPASSRLS.
 pub struct SystemTx {
     tx: Tx,
 }
@@ -163,6 +166,11 @@ impl SystemTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await
     }
+}
+
+async fn system_role(mut t: Transaction<'static, Postgres>) -> Result<Transaction<'static, Postgres>, StoreError> {
+    sqlx::query("SELECT set_config('role', $1, true)").bind(SYSTEM_ROLE).execute(&mut *t).await?;
+    Ok(t)
 }
 
 impl Db {
@@ -293,7 +301,7 @@ impl Db {
     pub async fn system_tx(&self) -> Result<SystemTx, StoreError> {
         let tx = match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(system_role(p.begin().await?).await?),
         };
         Ok(SystemTx { tx })
     }
@@ -305,7 +313,7 @@ impl Db {
     pub async fn system_read(&self) -> Result<SystemTx, StoreError> {
         let tx = match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(system_role(p.begin().await?).await?),
         };
         Ok(SystemTx { tx })
     }

@@ -23,7 +23,7 @@ pub fn pg_admin_url() -> String {
     std::env::var("STACKPRO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn pg_url(db: &str) -> String {
+pub fn pg_url(db: &str) -> String {
     let admin = pg_admin_url();
     match admin.rfind('/') {
         Some(i) => format!("{}/{db}", &admin[..i]),
@@ -132,6 +132,11 @@ impl TestApp {
         let data_dir = tempfile::tempdir().unwrap();
         std::fs::copy(self.data_dir.path().join("master.key"), data_dir.path().join("master.key")).unwrap();
         Self::spawn_on(data_dir, self.database_url.clone(), tweak).await
+    }
+
+    /// Spawns on a database of the caller's choosing.
+    pub async fn spawn_at(database_url: String) -> TestApp {
+        Self::spawn_on(tempfile::tempdir().unwrap(), database_url, |_| {}).await
     }
 
     async fn spawn_on(

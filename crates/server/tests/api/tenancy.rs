@@ -103,3 +103,37 @@ async fn row_level_security_hides_other_tenants_even_from_unfiltered_queries() {
         .await;
     assert!(insert.is_err(), "the policy must refuse rows of another tenant");
 }
+
+/// The server needs neither a superuser nor BYPASSRLS: it migrates and runs
+/// as a role that owns the tables (and may create roles), and that owner
+/// itself sees no tenant rows, since the policies are FORCEd.
+#[tokio::test]
+async fn the_server_runs_on_postgres_as_an_owner_that_is_neither_superuser_nor_bypassrls() {
+    let admin = sqlx::PgPool::connect(&pg_admin_url()).await.unwrap();
+    let suffix = uuid::Uuid::now_v7().simple().to_string();
+    let (role, db) = (format!("sp_owner_{}", &suffix[20..]), format!("sp_t_{suffix}"));
+    sqlx::query(&format!("CREATE ROLE {role} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {db} OWNER {role}")).execute(&admin).await.unwrap();
+    let url = pg_url(&db).replacen("postgres@", &format!("{role}@"), 1);
+    {
+        let app = TestApp::spawn_at(url.clone()).await;
+        let ann = app.signup("ann").await;
+        assert_eq!(app.login(&ann.email, PASSWORD).await.status(), 200);
+        let (key, _) = app.api_key(&ann, &["read"]).await;
+        assert_eq!(app.get("/api/v1/members", &key).await.status(), 200);
+        let refreshed = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
+        assert_eq!(refreshed.status(), 200);
+        app.post("/api/v1/members", Some(&ann.access), json!({ "email": "bob@ann.test", "role": "member" })).await;
+        assert_eq!(app.drain_jobs().await, 1, "the worker claims across tenants as stackpro_system");
+        let v: Value = app.get("/api/v1/audit/verify", &ann.access).await.json().await.unwrap();
+        assert_eq!(v["ok"], true);
+
+        let owner = sqlx::PgPool::connect(&url).await.unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&owner).await.unwrap();
+        assert_eq!(seen, 0, "the owning role must not see tenant rows");
+        owner.close().await;
+        app.db.close().await;
+    }
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("DROP ROLE {role}")).execute(&admin).await.unwrap();
+}

@@ -1,15 +1,28 @@
 -- Tenants, identity, keys, audit and jobs: the same tables as the SQLite
 -- migration, in native types, with row-level security as a second wall.
 
+-- Two roles the server switches to per transaction (SET LOCAL ROLE); the
+-- connecting role owns the tables and needs neither superuser nor BYPASSRLS,
+-- only CREATEROLE for this block (or a DBA creates the roles beforehand).
+--   stackpro_app     tenant transactions: sees one tenant's rows, chosen by
+--                    app.tenant_id, through the tenant_isolation policies;
+--   stackpro_system  the few cross-tenant lookups (sign-in by email, token
+--                    hashes, job claims, key rotation), through policies
+--                    granted to it alone.
+-- Neither owns anything or bypasses anything. The owner itself is bound by
+-- FORCE ROW LEVEL SECURITY and sees no tenant rows at all.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'stackpro_app') THEN
-        -- Owns nothing and bypasses nothing: row-level security applies to it.
         CREATE ROLE stackpro_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'stackpro_system') THEN
+        CREATE ROLE stackpro_system NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
     END IF;
 END
 $$;
 GRANT stackpro_app TO CURRENT_USER;
+GRANT stackpro_system TO CURRENT_USER;
 
 CREATE TABLE tenants (
     id          uuid PRIMARY KEY,
@@ -140,9 +153,11 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_due ON jobs (status, run_at);
 
--- Second wall. FORCE makes the policy bind the table owner too; the app role
--- is neither owner nor superuser, so for it a transaction without
--- app.tenant_id sees no tenant rows at all.
+-- Second wall. FORCE makes the policies bind the table owner too, so for
+-- anyone but stackpro_system a transaction without app.tenant_id sees no
+-- tenant rows at all. The system policy tests current_user rather than being
+-- granted TO the role: a policy granted to a role also applies to its
+-- members, and the owner is a member (to be able to SET ROLE).
 DO $$
 DECLARE
     t text;
@@ -152,6 +167,7 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = NULLIF(current_setting(''app.tenant_id'', true), '''')::uuid)', t);
+        EXECUTE format('CREATE POLICY system_access ON %I USING (current_user = ''stackpro_system'') WITH CHECK (current_user = ''stackpro_system'')', t);
     END LOOP;
 END
 $$;
@@ -159,6 +175,15 @@ ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON tenants
     USING (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+CREATE POLICY system_access ON tenants
+    USING (current_user = 'stackpro_system') WITH CHECK (current_user = 'stackpro_system');
 
-GRANT USAGE ON SCHEMA public TO stackpro_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_keys, users, refresh_tokens, user_tokens, api_keys, audit_log, audit_heads, jobs TO stackpro_app;
+-- Least privilege: the audit log is append-only for tenant transactions,
+-- and tenants and their keys are deleted only by the system role.
+GRANT USAGE ON SCHEMA public TO stackpro_app, stackpro_system;
+GRANT SELECT, INSERT ON tenants, tenant_keys, audit_log, jobs TO stackpro_app;
+GRANT SELECT, INSERT, UPDATE ON refresh_tokens, user_tokens, api_keys, audit_heads TO stackpro_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users TO stackpro_app;
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON tenants, tenant_keys, users, refresh_tokens, user_tokens, api_keys, audit_log, audit_heads, jobs, server_secrets
+    TO stackpro_system;
