@@ -55,6 +55,8 @@ impl Security {
         let key = match self.cache().api_key(&hash) {
             Some(hit) => Some(hit),
             None => {
+                // Taken before the read: an invalidation that lands while we
+                // read makes the insert below a no-op.
                 let generation = self.cache().generation();
                 let mut sys = self.db().system_read().await?;
                 let key = store::api_key_by_hash(&mut sys, &hash).await?;
@@ -65,16 +67,14 @@ impl Security {
                 key
             }
         };
-        let mut key = key
+        let key = key
             .filter(|k| k.revoked_at.is_none())
             .ok_or(Error::Unauthorized("The API key is not valid or was revoked."))?;
         let now = self.clock_now();
         // Record use at most once a minute, so reads stay reads.
         if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
-            let generation = self.cache().generation();
             self.touch_api_key(key.tenant_id, key.id).await?;
-            key.last_used_at = Some(now);
-            self.cache().put_api_key(generation, hash, key.clone());
+            self.cache().touch_api_key(&hash, now);
         }
         let (role, read_only) = Scopes::from_stored(&key.scopes).role();
         Ok(TenantCtx { tenant: key.tenant_id, principal: Principal::ApiKey(key.id), role, read_only })

@@ -93,6 +93,23 @@ impl AuthCache {
         map.insert(hash, (Instant::now(), key));
     }
 
+    /// Forgets everything (after missed invalidations).
+    pub fn forget_all(&self) {
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        users.clear();
+        keys.clear();
+    }
+
+    /// Records a key's use in its cached entry, keeping the entry's age.
+    pub fn touch_api_key(&self, hash: &[u8], at: chrono::DateTime<chrono::Utc>) {
+        let mut map = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, key)) = map.get_mut(hash) {
+            key.last_used_at = Some(at);
+        }
+    }
+
     /// Forgets entries on this replica.
     pub fn forget(&self, what: &Forget) {
         // Bump first, under the write locks, so a loader that read before this

@@ -243,8 +243,17 @@ pub async fn delete_user(tx: &mut TenantTx, id: UserId) -> Result<bool, Error> {
 /// # Errors
 /// The database's error.
 pub async fn count_owners(tx: &mut TenantTx) -> Result<i64, Error> {
-    const SQL: &str = "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
+    // On PostgreSQL the owners' rows are locked until the transaction ends, so
+    // two owners demoting each other at once cannot both see "another owner
+    // remains". SQLite's single writer already serialises the two.
     let tenant = tx.tenant_id();
+    if tx.dialect() == Dialect::Postgres {
+        const LOCK: &str =
+            "SELECT id FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active' FOR UPDATE";
+        let ids: Vec<UserId> = on_db!(tx, |c| sqlx::query_scalar(LOCK).bind(tenant).fetch_all(c).await)?;
+        return Ok(ids.len() as i64);
+    }
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_one(c).await)?)
 }
 
@@ -609,4 +618,28 @@ pub async fn rewrap_server_secret(tx: &mut SystemTx, name: &str, wrapped: &[u8],
     const SQL: &str = "UPDATE server_secrets SET wrapped = $2, kek_id = $3 WHERE name = $1";
     exec!(tx, sqlx::query(SQL).bind(name).bind(wrapped).bind(kek_id))?;
     Ok(())
+}
+
+/// Ends every unused password-reset link of a user (after a reset or a
+/// password change).
+///
+/// # Errors
+/// The database's error.
+pub async fn expire_resets(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>) -> Result<(), Error> {
+    const SQL: &str = "UPDATE user_tokens SET used_at = $3 \
+                       WHERE tenant_id = $1 AND user_id = $2 AND purpose = 'reset' AND used_at IS NULL";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(user).bind(now))?;
+    Ok(())
+}
+
+/// Revokes every API key a member created; returns how many.
+///
+/// # Errors
+/// The database's error.
+pub async fn revoke_keys_of(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>) -> Result<Vec<ApiKeyId>, Error> {
+    const SQL: &str = "UPDATE api_keys SET revoked_at = $3 \
+                       WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(user).bind(now).fetch_all(c).await)?)
 }

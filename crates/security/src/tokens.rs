@@ -37,11 +37,17 @@ pub struct Claims {
 }
 
 /// Issues and checks access tokens.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AccessTokens {
     key: [u8; 32],
     clock: Clock,
     ttl: Duration,
+}
+
+impl std::fmt::Debug for AccessTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessTokens").field("key", &"***").field("ttl", &self.ttl).finish()
+    }
 }
 
 impl AccessTokens {

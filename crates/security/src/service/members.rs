@@ -206,17 +206,22 @@ impl Security {
             }
         }
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
+        // Keys act with their creator's authority: they leave with them.
+        let keys = store::revoke_keys_of(&mut tx, id, self.now()).await?;
         store::delete_user(&mut tx, id).await?;
         self.audit(
             &mut tx,
             &actor,
             "member.removed",
             Some(format!("user:{id}")),
-            json!({ "email": user.email, "role": user.role }),
+            json!({ "email": user.email, "role": user.role, "revoked_api_keys": keys.len() }),
         )
         .await?;
         tx.commit().await?;
         self.forget(Forget::User(ctx.tenant, id)).await;
+        for key in keys {
+            self.forget(Forget::ApiKey(ctx.tenant, key)).await;
+        }
         Ok(())
     }
 }

@@ -160,15 +160,34 @@ impl Security {
     ///
     /// # Errors
     /// When the bus cannot be subscribed to.
+    ///
+    /// When the subscription drops (Redis restarted), everything cached is
+    /// forgotten, since messages sent meanwhile are lost, and it resubscribes
+    /// with backoff; it returns only if the bus is gone for good.
     pub async fn follow_invalidations(&self) -> Result<(), Error> {
         use futures::StreamExt;
-        let mut stream = self.0.bus.subscribe(crate::cache::TOPIC).await?;
-        while let Some(msg) = stream.next().await {
-            if let Ok(what) = serde_json::from_slice::<Forget>(&msg) {
-                self.0.cache.forget(&what);
+        let mut delay = std::time::Duration::from_millis(100);
+        loop {
+            match self.0.bus.subscribe(crate::cache::TOPIC).await {
+                Ok(mut stream) => {
+                    delay = std::time::Duration::from_millis(100);
+                    self.0.cache.forget_all();
+                    while let Some(msg) = stream.next().await {
+                        if let Ok(what) = serde_json::from_slice::<Forget>(&msg) {
+                            self.0.cache.forget(&what);
+                        }
+                    }
+                    if matches!(self.0.bus, Bus::Local(_)) {
+                        return Ok(());
+                    }
+                    tracing::error!("lost the cache-invalidation subscription; resubscribing");
+                }
+                Err(e) => tracing::error!(error.cause_chain = ?e, "cannot subscribe to cache invalidations; retrying"),
             }
+            self.0.cache.forget_all();
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(std::time::Duration::from_secs(10));
         }
-        Ok(())
     }
 
     /// A member and their tenant, from the cache or the database; `None` when

@@ -176,6 +176,7 @@ impl Security {
         let hash = password::hash(new.expose()).await?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         store::set_password(&mut tx, user_id, &hash, None).await?;
+        store::expire_resets(&mut tx, user_id, self.now()).await?;
         store::revoke_user_refresh(&mut tx, user_id, self.now()).await?;
         let actor = Actor { id: Some(user_id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_changed", Some(format!("user:{user_id}")), json!({})).await?;
@@ -249,6 +250,7 @@ impl Security {
             return Err(Error::ResetTokenInvalid);
         }
         store::set_password(&mut tx, user.id, &hash, None).await?;
+        store::expire_resets(&mut tx, user.id, now).await?;
         store::revoke_user_refresh(&mut tx, user.id, now).await?;
         let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;

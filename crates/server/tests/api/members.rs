@@ -110,3 +110,19 @@ async fn a_removed_member_loses_access_at_once(#[case] backend: Backend) {
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions[..4], ["member.removed", "member.role_changed", "member.joined", "member.invited"]);
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn removing_an_admin_revokes_the_api_keys_they_created(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    let bob = accept(&app, &invite(&app, &ann, "bob@ann.test", "admin").await, "bobs password!").await;
+    let (bobs_key, _) = app.api_key(&bob, &["admin"]).await;
+    let (anns_key, _) = app.api_key(&ann, &["read"]).await;
+    assert_eq!(app.get("/api/v1/members", &bobs_key).await.status(), 200);
+    assert_eq!(app.delete(&format!("/api/v1/members/{}", bob.user_id), &ann.access).await.status(), 204);
+    assert_eq!(app.get("/api/v1/members", &bobs_key).await.status(), 401);
+    assert_eq!(app.get("/api/v1/members", &anns_key).await.status(), 200);
+}
