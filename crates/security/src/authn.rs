@@ -42,6 +42,11 @@ impl Security {
             .cached_user(claims.tid, claims.sub)
             .await?
             .ok_or(Error::Unauthorized("The account behind this token no longer exists."))?;
+        // Whole seconds: a token issued in the same second as the change (the
+        // session that changed the password signing in again) still holds.
+        if member.user.tokens_valid_after.is_some_and(|t| claims.iat < t.timestamp()) {
+            return Err(Error::Unauthorized("The password changed since this token was issued; sign in again."));
+        }
         Ok(TenantCtx {
             tenant: claims.tid,
             principal: Principal::User(member.user.id),

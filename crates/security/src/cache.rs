@@ -155,6 +155,7 @@ mod tests {
             status: "active".into(),
             created_at: Utc::now(),
             last_login_at: None,
+            tokens_valid_after: None,
         };
         CachedUser { user, tenant: Tenant { id: tenant, name: "t".into(), slug: "t".into(), created_at: Utc::now() } }
     }

@@ -269,6 +269,8 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     /// Last successful sign-in.
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Access tokens issued before this are refused.
+    pub tokens_valid_after: Option<DateTime<Utc>>,
 }
 
 impl UserRow {

@@ -125,7 +125,8 @@ pub async fn rewrap_tenant_key(
 
 // ---- users ----------------------------------------------------------------
 
-const USER_COLS: &str = "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at";
+const USER_COLS: &str =
+    "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at, tokens_valid_after";
 
 /// Inserts a member.
 ///
@@ -188,7 +189,7 @@ pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
 /// The database's error.
 pub async fn sign_in_candidates(tx: &mut SystemTx, email: &str, slug: Option<&str>) -> Result<Vec<UserRow>, Error> {
     const SQL: &str = "SELECT u.tenant_id, u.id, u.email, u.name, u.password_hash, u.role, u.status, u.created_at, \
-                       u.last_login_at FROM users u JOIN tenants t ON t.id = u.tenant_id \
+                       u.last_login_at, u.tokens_valid_after FROM users u JOIN tenants t ON t.id = u.tenant_id \
                        WHERE u.email = $1 AND u.status = 'active' AND ($2 IS NULL OR t.slug = $2) \
                        ORDER BY u.created_at LIMIT 10";
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(email).bind(slug).fetch_all(c).await)?)
@@ -209,11 +210,22 @@ pub async fn set_role(tx: &mut TenantTx, id: UserId, role: Role) -> Result<bool,
 ///
 /// # Errors
 /// The database's error.
-pub async fn set_password(tx: &mut TenantTx, id: UserId, hash: &str, name: Option<&str>) -> Result<(), Error> {
-    const SQL: &str = "UPDATE users SET password_hash = $3, status = 'active', name = COALESCE($4, name) \
-                       WHERE tenant_id = $1 AND id = $2";
+/// Access tokens issued before `now` stop working: a new password ends every
+/// session, not only the refresh tokens.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_password(
+    tx: &mut TenantTx,
+    id: UserId,
+    hash: &str,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "UPDATE users SET password_hash = $3, status = 'active', name = COALESCE($4, name), \
+                       tokens_valid_after = $5 WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
-    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(hash).bind(name))?;
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(hash).bind(name).bind(now))?;
     Ok(())
 }
 

@@ -90,6 +90,7 @@ impl Security {
             status: "invited".into(),
             created_at: now,
             last_login_at: None,
+            tokens_valid_after: None,
         };
         store::insert_user(&mut tx, &user).await?;
         let token = random_token("");
@@ -145,7 +146,7 @@ impl Security {
         if !store::use_user_token(&mut tx, row.id, now).await? {
             return Err(Error::InviteInvalid);
         }
-        store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str)).await?;
+        store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str), now).await?;
         store::touch_login(&mut tx, user.id, now).await?;
         let user = store::user(&mut tx, user.id).await?.ok_or(Error::InviteInvalid)?;
         let tenant = store::tenant(&mut tx).await?.ok_or(Error::InviteInvalid)?;

@@ -357,11 +357,12 @@ impl Security {
         let user = store::user_by_email(&mut tx, email.as_str())
             .await?
             .ok_or_else(|| Error::MemberNotFound(email.as_str().to_owned()))?;
-        store::set_password(&mut tx, user.id, &hash, None).await?;
+        store::set_password(&mut tx, user.id, &hash, None, self.now()).await?;
         store::revoke_user_refresh(&mut tx, user.id, self.now()).await?;
         let actor = Actor { label: Some("operator".into()), ..Actor::default() };
         self.audit(&mut tx, &actor, "auth.password_set", Some(format!("user:{}", user.id)), json!({})).await?;
         tx.commit().await?;
+        self.forget(Forget::User(tenant, user.id)).await;
         Ok(())
     }
 }

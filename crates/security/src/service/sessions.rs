@@ -175,12 +175,13 @@ impl Security {
         }
         let hash = password::hash(new.expose()).await?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        store::set_password(&mut tx, user_id, &hash, None).await?;
+        store::set_password(&mut tx, user_id, &hash, None, self.now()).await?;
         store::expire_resets(&mut tx, user_id, self.now()).await?;
         store::revoke_user_refresh(&mut tx, user_id, self.now()).await?;
         let actor = Actor { id: Some(user_id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_changed", Some(format!("user:{user_id}")), json!({})).await?;
         tx.commit().await?;
+        self.forget(Forget::User(ctx.tenant, user_id)).await;
         Ok(())
     }
 
@@ -249,12 +250,13 @@ impl Security {
         if !store::use_user_token(&mut tx, row.id, now).await? {
             return Err(Error::ResetTokenInvalid);
         }
-        store::set_password(&mut tx, user.id, &hash, None).await?;
+        store::set_password(&mut tx, user.id, &hash, None, now).await?;
         store::expire_resets(&mut tx, user.id, now).await?;
         store::revoke_user_refresh(&mut tx, user.id, now).await?;
         let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;
         tx.commit().await?;
+        self.forget(Forget::User(row.tenant_id, user.id)).await;
         Ok(())
     }
 }

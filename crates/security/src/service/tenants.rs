@@ -44,6 +44,7 @@ impl Security {
             status: "active".into(),
             created_at: now,
             last_login_at: None,
+            tokens_valid_after: None,
         };
         store::insert_user(&mut tx, &owner).await?;
         let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip };

@@ -362,3 +362,26 @@ async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(#[case] b
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_password_change_ends_access_tokens_issued_before_it(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    // A token stolen earlier, issued at least a second before the change.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let stolen = ann.access.clone();
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            Some(&ann.access),
+            json!({ "current_password": PASSWORD, "new_password": "a brand new secret" }),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/api/v1/me", &stolen).await.status(), 401);
+    let fresh: Value = app.login(&ann.email, "a brand new secret").await.json().await.unwrap();
+    assert_eq!(app.get("/api/v1/me", fresh["access_token"].as_str().unwrap()).await.status(), 200);
+}

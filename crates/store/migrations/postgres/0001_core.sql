@@ -49,6 +49,8 @@ CREATE TABLE users (
     status         text NOT NULL CHECK (status IN ('active', 'invited')),
     created_at     timestamptz NOT NULL,
     last_login_at  timestamptz,
+    -- Access tokens issued before this instant are refused (password changed).
+    tokens_valid_after timestamptz,
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, email)
 );

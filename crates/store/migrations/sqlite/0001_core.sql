@@ -29,6 +29,8 @@ CREATE TABLE users (
     status         TEXT NOT NULL CHECK (status IN ('active', 'invited')),
     created_at     TEXT NOT NULL,
     last_login_at  TEXT,
+    -- Access tokens issued before this instant are refused (password changed).
+    tokens_valid_after TEXT,
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, email)
 );
