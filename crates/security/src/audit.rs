@@ -220,6 +220,36 @@ mod tests {
         (rows, Head { tenant, seq: n, hash: prev, tag })
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any one change to a stored chain (an edited field, a removed
+            /// entry, two entries swapped, a shortened tail) is caught, and
+            /// verify names an entry at or before the change.
+            #[test]
+            fn any_single_tampering_is_caught(n in 2i64..12, at in 0usize..12, kind in 0u8..5, text in "[a-z]{1,8}") {
+                let (mut rows, head) = chain(n);
+                let at = at % rows.len();
+                let mut head = Some(head);
+                match kind {
+                    0 => rows[at].action.push_str(&text),
+                    1 => rows[at].details = format!("{{\"x\":\"{text}\"}}"),
+                    2 => { rows.remove(at); }
+                    3 => { let other = (at + 1) % rows.len(); rows.swap(at, other); }
+                    _ => {
+                        rows.truncate(at.max(1));
+                        let last = rows.last().unwrap();
+                        head = Some(Head { seq: last.seq, hash: last.hash.clone(), ..head.unwrap() });
+                    }
+                }
+                let v = verify(&rows, head, &KEY);
+                prop_assert!(!v.ok, "kind {} at {} went unnoticed", kind, at);
+            }
+        }
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
         let (rows, head) = chain(5);

@@ -405,6 +405,28 @@ impl From<&ApiKeyRow> for ApiKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_workspace_name_gives_a_subdomain_safe_slug(name in "\\PC{1,100}") {
+            if let Ok(n) = TenantName::parse(&name) {
+                let slug = n.slug();
+                prop_assert!((3..=40).contains(&slug.len()), "{slug:?}");
+                prop_assert!(slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+                prop_assert!(!slug.starts_with('-') && !slug.ends_with('-') && !slug.contains("--"));
+            }
+        }
+
+        #[test]
+        fn an_accepted_email_is_normalised_and_parses_to_itself(raw in "\\PC{0,80}") {
+            if let Ok(e) = Email::parse(&raw) {
+                prop_assert_eq!(e.as_str(), e.as_str().trim().to_lowercase());
+                prop_assert_eq!(Email::parse(e.as_str()).unwrap(), e.clone());
+                prop_assert_eq!(e.as_str().matches('@').count(), 1);
+            }
+        }
+    }
 
     #[test]
     fn emails_are_normalised_and_bad_ones_refused() {
