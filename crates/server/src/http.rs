@@ -162,8 +162,18 @@ const APP_CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src
      font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /// Headers that hold on every answer.
+///
+/// JSON answers get what matters for an API (OWASP REST Security Cheat
+/// Sheet): no sniffing, no framing, no caching. Documents (the UI) also get
+/// the headers that only a browsing context reads.
 fn security_headers(h: &mut HeaderMap, is_api: bool) {
     h.insert(NOSNIFF.clone(), HeaderValue::from_static("nosniff"));
+    if is_api {
+        h.insert(CSP.clone(), HeaderValue::from_static(API_CSP));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return;
+    }
+    h.insert(CSP.clone(), HeaderValue::from_static(APP_CSP));
     h.insert(REFERRER.clone(), HeaderValue::from_static("no-referrer"));
     h.insert(FRAME.clone(), HeaderValue::from_static("DENY"));
     h.insert(COOP.clone(), HeaderValue::from_static("same-origin"));
@@ -171,10 +181,6 @@ fn security_headers(h: &mut HeaderMap, is_api: bool) {
         PERMISSIONS.clone(),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    h.insert(CSP.clone(), HeaderValue::from_static(if is_api { API_CSP } else { APP_CSP }));
-    if is_api {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
 }
 
 /// The CORS layer: same origin only unless origins are configured.

@@ -89,12 +89,20 @@ async fn every_answer_carries_security_headers_and_a_request_id() {
     let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
     let h = res.headers();
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["x-frame-options"], "DENY");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
     assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(h["x-request-id"].len(), 36);
     let mine = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-1").send().await.unwrap();
     assert_eq!(mine.headers()["x-request-id"], "trace-me-1");
+    // Documents get the browsing-context headers too.
+    let page = app.client.get(app.url("/app/")).send().await.unwrap();
+    let h = page.headers();
+    for (name, value) in
+        [("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"), ("x-content-type-options", "nosniff")]
+    {
+        assert_eq!(h[name], value, "{name}");
+    }
+    assert!(h["content-security-policy"].to_str().unwrap().starts_with("default-src 'self'"));
 }
 
 #[tokio::test]
