@@ -151,6 +151,7 @@ impl App {
         let parts = Self::parts(&cfg, clock.clone()).await?;
         let metrics = Metrics::new().context("registering metrics")?;
         let (api, openapi) = api_router().split_for_parts();
+        let openapi = with_server_errors(openapi);
         let openapi = Arc::new(openapi.to_pretty_json().context("rendering OpenAPI")?);
         let state = AppState {
             auth: Arc::new(parts.security.clone()),
@@ -245,7 +246,28 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// # Errors
 /// Only if serialisation fails.
 pub fn openapi_json_text() -> anyhow::Result<String> {
-    Ok(api_router().split_for_parts().1.to_pretty_json()?)
+    Ok(with_server_errors(api_router().split_for_parts().1).to_pretty_json()?)
+}
+
+/// Every operation can fail with `internal` (500) or `unavailable` (503):
+/// documented once here rather than on each handler.
+fn with_server_errors(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+    let problem = ResponseBuilder::new()
+        .description("A problem: internal (500) or unavailable (503, with Retry-After).")
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("Problem"))).build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for op in
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+        {
+            op.responses.responses.entry("5XX".into()).or_insert_with(|| RefOr::T(problem.clone()));
+        }
+    }
+    doc
 }
 
 /// The problem codes

@@ -253,7 +253,7 @@ async fn a_bad_or_missing_token_is_401_unauthorized(#[case] backend: Backend) {
 
 /// Undoes the quoted-printable transfer encoding lettre picks for long lines
 /// (RFC 2045 section 6.7): soft line breaks and `=XX` escapes.
-fn decode_quoted_printable(text: &str) -> String {
+pub fn decode_quoted_printable(text: &str) -> String {
     let joined = text.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -126,3 +126,25 @@ async fn removing_an_admin_revokes_the_api_keys_they_created(#[case] backend: Ba
     assert_eq!(app.get("/api/v1/members", &bobs_key).await.status(), 401);
     assert_eq!(app.get("/api/v1/members", &anns_key).await.status(), 200);
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_invitation_is_mailed_with_a_link_that_lets_the_invitee_join(#[case] backend: Backend) {
+    let smtp = crate::auth::Smtpd::start();
+    let port = smtp.port;
+    let app = TestApp::spawn_with(backend, |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into())).await;
+    let ann = app.signup("ann").await;
+    let inv = invite(&app, &ann, "bob@ann.test", "member").await;
+    assert_eq!(inv["email_sent"], true);
+    assert_eq!(app.drain_jobs().await, 1);
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let body = crate::auth::decode_quoted_printable(&mails[0]);
+    assert!(body.contains("To: bob@ann.test") && body.contains("Subject: You are invited to ann shop"), "{body}");
+    let token = body.split("accept-invite?token=").nth(1).unwrap().split_whitespace().next().unwrap();
+    let res =
+        app.post("/api/v1/invitations/accept", None, json!({ "token": token, "password": "bobs password!" })).await;
+    assert_eq!(res.status(), 200);
+}

@@ -66,6 +66,7 @@ async fn the_openapi_document_lists_every_endpoint_with_a_summary_and_its_proble
         for (method, op) in ops.as_object().unwrap() {
             assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path} lacks a summary");
             let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("5XX"), "{method} {path} does not document server errors");
             if path.starts_with("/api/v1/") && path != "/api/v1/errors" {
                 assert!(responses.contains_key("4XX"), "{method} {path} does not document its problems");
             }
