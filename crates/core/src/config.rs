@@ -119,13 +119,34 @@ impl Default for RawConfig {
     }
 }
 
-/// Where relational data lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where relational data lives. `Debug` hides a PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// A SQLite file.
     Sqlite(PathBuf),
     /// A PostgreSQL server.
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            DatabaseUrl::Postgres(u) => f.debug_tuple("Postgres").field(&redact_url(u)).finish(),
+        }
+    }
+}
+
+/// A URL with its password replaced by `***`, for logs and `Debug`.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparsable url>".into(),
+    }
 }
 
 /// Where blobs live.
@@ -168,8 +189,8 @@ pub struct Config {
     pub database: DatabaseUrl,
     /// Pool size.
     pub database_max_connections: u32,
-    /// Redis, when scaled out.
-    pub redis_url: Option<String>,
+    /// Redis, when scaled out (it may hold a password).
+    pub redis_url: Option<SecretString>,
     /// Base domain for tenant subdomains.
     pub base_domain: String,
     /// Public URL for links, without a trailing slash.
@@ -313,7 +334,7 @@ impl RawConfig {
             data_dir: self.data_dir,
             database,
             database_max_connections: self.database_max_connections,
-            redis_url: self.redis_url,
+            redis_url: self.redis_url.map(SecretString::from),
             base_domain: self.base_domain,
             public_url,
             blobs,
@@ -408,6 +429,13 @@ mod tests {
         assert!(matches!(c.blobs, BlobConfig::Local(ref p) if p == &PathBuf::from("./data/blobs")));
         assert_eq!(c.master_key_file, PathBuf::from("./data/master.key"));
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        let url = DatabaseUrl::Postgres("postgres://app:hunter2@db.example/stackpro".into());
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("app:***@db.example"), "{shown}");
     }
 
     #[test]

@@ -116,7 +116,8 @@ impl App {
         }
         let (bus, counters) = match &cfg.redis_url {
             Some(url) => {
-                let client = redis::Client::open(url.as_str()).context("STACKPRO_REDIS_URL")?;
+                let client =
+                    redis::Client::open(secrecy::ExposeSecret::expose_secret(url)).context("STACKPRO_REDIS_URL")?;
                 let bus = Bus::redis(client.clone()).await.context("connecting to Redis")?;
                 (bus, Counters::redis(client).await.context("connecting to Redis")?)
             }
