@@ -200,8 +200,9 @@ impl Security {
             let token = random_token("");
             let now = self.now();
             let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
-            let tenant =
-                store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(user.tenant_id.to_string()))?;
+            // A workspace deleted since the lookup: nothing to mail, and nothing
+            // to tell this anonymous caller about.
+            let Some(tenant) = store::tenant(&mut tx).await? else { continue };
             store::insert_user_token(
                 &mut tx,
                 user.id,
