@@ -38,6 +38,9 @@ impl Authenticator for Security {
 impl Security {
     async fn by_access_token(&self, token: &str) -> Result<TenantCtx, Error> {
         let claims = self.tokens().verify(token)?;
+        if self.cache().session_ended(claims.sid) {
+            return Err(Error::Unauthorized("This session was signed out; sign in again."));
+        }
         let member = self
             .cached_user(claims.tid, claims.sub)
             .await?

@@ -45,6 +45,8 @@ pub enum Forget {
     ApiKey(TenantId, ApiKeyId),
     /// Everything of a tenant.
     Tenant(TenantId),
+    /// A signed-out session: its access tokens are refused from now on.
+    Session(TenantId, uuid::Uuid),
 }
 
 /// The cache. One per process, shared by every request.
@@ -53,6 +55,8 @@ pub struct AuthCache {
     generation: AtomicU64,
     users: RwLock<Users>,
     keys: RwLock<Keys>,
+    /// Signed-out sessions, kept as long as one of their access tokens could live.
+    ended: RwLock<HashMap<uuid::Uuid, Instant>>,
 }
 
 impl AuthCache {
@@ -93,6 +97,21 @@ impl AuthCache {
         map.insert(hash, (Instant::now(), key));
     }
 
+    /// Whether a session was signed out.
+    pub fn session_ended(&self, sid: uuid::Uuid) -> bool {
+        self.ended.read().unwrap_or_else(|p| p.into_inner()).contains_key(&sid)
+    }
+
+    /// Records signed-out sessions, dropping records older than `keep`
+    /// (the access-token lifetime: after it, their tokens expire anyway).
+    pub fn end_sessions(&self, sids: impl IntoIterator<Item = uuid::Uuid>, keep: Duration) {
+        let mut ended = self.ended.write().unwrap_or_else(|p| p.into_inner());
+        ended.retain(|_, at| at.elapsed() < keep);
+        for sid in sids {
+            ended.insert(sid, Instant::now());
+        }
+    }
+
     /// Forgets everything (after missed invalidations).
     pub fn forget_all(&self) {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
@@ -126,6 +145,8 @@ impl AuthCache {
                 users.retain(|(tenant, _), _| tenant != t);
                 keys.retain(|_, (_, k)| k.tenant_id != *t);
             }
+            // Recorded by `end_sessions`, which knows how long to keep it.
+            Forget::Session(..) => {}
         }
     }
 }

@@ -655,3 +655,12 @@ pub async fn revoke_keys_of(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>)
     let tenant = tx.tenant_id();
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(user).bind(now).fetch_all(c).await)?)
 }
+
+/// Refresh-token families revoked since `since` (signed-out sessions).
+///
+/// # Errors
+/// The database's error.
+pub async fn revoked_families_since(tx: &mut SystemTx, since: DateTime<Utc>) -> Result<Vec<Uuid>, Error> {
+    const SQL: &str = "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at > $1";
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(since).fetch_all(c).await)?)
+}

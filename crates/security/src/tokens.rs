@@ -30,6 +30,9 @@ pub struct Claims {
     pub sub: UserId,
     /// The tenant.
     pub tid: TenantId,
+    /// The session (refresh-token family) the token belongs to, so signing
+    /// out ends the access token too.
+    pub sid: uuid::Uuid,
     /// Issued at (Unix seconds).
     pub iat: i64,
     /// Expires at (Unix seconds).
@@ -65,10 +68,10 @@ impl AccessTokens {
     ///
     /// # Errors
     /// Only if signing fails.
-    pub fn issue(&self, tenant: TenantId, user: UserId) -> Result<(String, DateTime<Utc>), Error> {
+    pub fn issue(&self, tenant: TenantId, user: UserId, session: uuid::Uuid) -> Result<(String, DateTime<Utc>), Error> {
         let now = self.clock.now();
         let exp = now + self.ttl;
-        let claims = Claims { sub: user, tid: tenant, iat: now.timestamp(), exp: exp.timestamp() };
+        let claims = Claims { sub: user, tid: tenant, sid: session, iat: now.timestamp(), exp: exp.timestamp() };
         let key = EncodingKey::from_secret(&self.key);
         let token = encode(&Header::new(Algorithm::HS256), &claims, &key).map_err(|e| Error::Crypto(e.to_string()))?;
         Ok((token, exp))
@@ -105,7 +108,7 @@ mod tests {
     fn a_token_holds_until_it_expires() {
         let clock = Clock::manual(Utc::now());
         let t = tokens(&clock);
-        let (tok, _) = t.issue(TenantId::new(), UserId::new()).unwrap();
+        let (tok, _) = t.issue(TenantId::new(), UserId::new(), uuid::Uuid::now_v7()).unwrap();
         assert!(t.verify(&tok).is_ok());
         clock.advance(Duration::minutes(16));
         assert!(matches!(t.verify(&tok), Err(Error::TokenExpired)));
@@ -116,7 +119,7 @@ mod tests {
         let clock = Clock::manual(Utc::now());
         let a = tokens(&clock);
         let b = tokens(&clock);
-        let (tok, _) = a.issue(TenantId::new(), UserId::new()).unwrap();
+        let (tok, _) = a.issue(TenantId::new(), UserId::new(), uuid::Uuid::now_v7()).unwrap();
         assert!(matches!(b.verify(&tok), Err(Error::Unauthorized(_))));
         let mut tampered = tok.clone();
         tampered.insert(tok.len() / 2, 'x');

@@ -161,6 +161,7 @@ impl App {
             metrics: metrics.clone(),
             openapi,
         };
+        parts.security.load_ended_sessions().await.context("loading signed-out sessions")?;
         let follower = parts.security.clone();
         tokio::spawn(async move {
             if let Err(e) = follower.follow_invalidations().await {

@@ -143,7 +143,7 @@ impl Security {
     /// Forgets cached credentials here and on every other replica. Called
     /// after the commit that took rights away.
     pub(crate) async fn forget(&self, what: Forget) {
-        self.0.cache.forget(&what);
+        self.apply(&what);
         match serde_json::to_vec(&what) {
             Ok(msg) => {
                 if let Err(e) = self.0.bus.publish(crate::cache::TOPIC, msg.into()).await {
@@ -172,9 +172,12 @@ impl Security {
                 Ok(mut stream) => {
                     delay = std::time::Duration::from_millis(100);
                     self.0.cache.forget_all();
+                    if let Err(e) = self.load_ended_sessions().await {
+                        tracing::error!(error.cause_chain = ?e, "cannot load signed-out sessions");
+                    }
                     while let Some(msg) = stream.next().await {
                         if let Ok(what) = serde_json::from_slice::<Forget>(&msg) {
-                            self.0.cache.forget(&what);
+                            self.apply(&what);
                         }
                     }
                     if matches!(self.0.bus, Bus::Local(_)) {
@@ -188,6 +191,33 @@ impl Security {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(std::time::Duration::from_secs(10));
         }
+    }
+
+    fn apply(&self, what: &Forget) {
+        match what {
+            Forget::Session(_, sid) => self.0.cache.end_sessions([*sid], self.session_memory()),
+            other => self.0.cache.forget(other),
+        }
+    }
+
+    /// How long a signed-out session must be remembered: as long as its last
+    /// access token can live.
+    fn session_memory(&self) -> std::time::Duration {
+        self.0.tokens.ttl().to_std().unwrap_or(std::time::Duration::from_secs(3600))
+    }
+
+    /// Loads the sessions signed out within one access-token lifetime (at
+    /// start, and after a dropped subscription may have missed some).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn load_ended_sessions(&self) -> Result<(), Error> {
+        let since = self.now() - self.0.tokens.ttl();
+        let mut sys = self.0.db.system_read().await?;
+        let sids = store::revoked_families_since(&mut sys, since).await?;
+        sys.commit().await?;
+        self.0.cache.end_sessions(sids, self.session_memory());
+        Ok(())
     }
 
     /// A member and their tenant, from the cache or the database; `None` when

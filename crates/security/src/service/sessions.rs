@@ -14,7 +14,7 @@ impl Security {
         let refresh = random_token("spr_");
         store::insert_refresh(tx, family, user.id, &token_hash(&refresh), self.now(), self.0.settings.refresh_ttl)
             .await?;
-        let (access, _) = self.0.tokens.issue(tenant.id, user.id)?;
+        let (access, _) = self.0.tokens.issue(tenant.id, user.id, family)?;
         Ok(Session {
             access_token: access,
             refresh_token: refresh,
@@ -129,6 +129,7 @@ impl Security {
             )
             .await?;
             tx.commit().await?;
+            self.forget(Forget::Session(row.tenant_id, row.family_id)).await;
             tracing::warn!(tenant.id = %row.tenant_id, user.id = %row.user_id, "refresh token reused: family revoked");
             return Err(Error::RefreshTokenInvalid);
         }
@@ -155,6 +156,7 @@ impl Security {
         let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.logout", Some(format!("user:{}", row.user_id)), json!({})).await?;
         tx.commit().await?;
+        self.forget(Forget::Session(row.tenant_id, row.family_id)).await;
         Ok(())
     }
 

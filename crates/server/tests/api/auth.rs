@@ -94,20 +94,25 @@ async fn a_refresh_token_works_once_and_its_reuse_revokes_the_whole_family(#[cas
     assert_eq!(reuse.problem().await.code, "refresh_token_invalid");
     let after = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": newer })).await;
     assert_eq!(after.problem().await.code, "refresh_token_invalid");
+    // The family's access tokens end too.
+    assert_eq!(app.get("/api/v1/me", &ann.access).await.status(), 401);
 
-    let audit: Value = app.get("/api/v1/audit", &ann.access).await.json().await.unwrap();
-    assert_eq!(audit["items"][0]["action"], "auth.refresh_reused");
+    let fresh: Value = app.login(&ann.email, PASSWORD).await.json().await.unwrap();
+    let audit: Value = app.get("/api/v1/audit", fresh["access_token"].as_str().unwrap()).await.json().await.unwrap();
+    assert_eq!(audit["items"][1]["action"], "auth.refresh_reused");
 }
 
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn logging_out_ends_the_refresh_token(#[case] backend: Backend) {
+async fn logging_out_ends_the_session_access_and_refresh_token(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.signup("ann").await;
     let res = app.post("/api/v1/auth/logout", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(res.status(), 204);
+    // The session's access token ends with it.
+    assert_eq!(app.get("/api/v1/me", &ann.access).await.status(), 401);
     let res = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(res.problem().await.code, "refresh_token_invalid");
     // Signing out twice is not an error.

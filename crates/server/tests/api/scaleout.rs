@@ -74,3 +74,26 @@ async fn a_token_issued_by_one_replica_is_accepted_by_the_other() {
     let refreshed = b.post("/api/v1/auth/refresh", None, json!({ "refresh_token": ann.refresh })).await;
     assert_eq!(refreshed.status(), 200);
 }
+
+#[tokio::test]
+async fn a_session_signed_out_on_one_replica_is_refused_by_another_and_by_one_started_later() {
+    let redis = redis_url().await;
+    let r = redis.clone();
+    let a = TestApp::spawn_with(Backend::Postgres, move |c| c.redis_url = Some(r)).await;
+    let r = redis.clone();
+    let b = a.replica(move |c| c.redis_url = Some(r)).await;
+    let ann = a.signup("ann").await;
+    assert_eq!(b.get("/api/v1/me", &ann.access).await.status(), 200);
+    assert_eq!(a.post("/api/v1/auth/logout", None, json!({ "refresh_token": ann.refresh })).await.status(), 204);
+    let mut status = 0;
+    for _ in 0..50 {
+        status = b.get("/api/v1/me", &ann.access).await.status().as_u16();
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, 401);
+    let c = a.replica(move |c| c.redis_url = Some(redis)).await;
+    assert_eq!(c.get("/api/v1/me", &ann.access).await.status(), 401);
+}
