@@ -129,23 +129,8 @@ impl Security {
         name: Option<Name>,
         ip: IpAddr,
     ) -> Result<Session, Error> {
-        let mut sys = self.0.db.system_read().await?;
-        let row = store::user_token_by_hash(&mut sys, &token_hash(token), "invite").await?;
-        sys.commit().await?;
-        let row = row.ok_or(Error::InviteInvalid)?;
-        let now = self.now();
-        if row.used_at.is_some() || row.expires_at <= now {
-            return Err(Error::InviteInvalid);
-        }
-        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::InviteInvalid)?;
-        drop(tx);
-        let pw = Password::parse_new(password, &Email::parse(&user.email)?, "/password")?;
-        let hash = password::hash(pw.expose()).await?;
-        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        if !store::use_user_token(&mut tx, row.id, now).await? {
-            return Err(Error::InviteInvalid);
-        }
+        let (mut tx, user, hash, now) =
+            self.redeem(token, "invite", || Error::InviteInvalid, password, "/password").await?;
         store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str), now).await?;
         store::touch_login(&mut tx, user.id, now).await?;
         let user = store::user(&mut tx, user.id).await?.ok_or(Error::InviteInvalid)?;

@@ -231,35 +231,53 @@ impl Security {
         Ok(())
     }
 
+    /// Redeems an emailed one-time token (invitation or reset): checks it,
+    /// hashes the new password outside any transaction, and returns a write
+    /// transaction in which the token is already used, with its member, the
+    /// hash and the time. Every failure is `invalid()`, so a caller learns
+    /// nothing about which check failed.
+    pub(super) async fn redeem(
+        &self,
+        token: &str,
+        purpose: &str,
+        invalid: fn() -> Error,
+        password: &str,
+        field: &'static str,
+    ) -> Result<(TenantTx, UserRow, String, DateTime<Utc>), Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let row = store::user_token_by_hash(&mut sys, &token_hash(token), purpose).await?;
+        sys.commit().await?;
+        let row = row.ok_or_else(invalid)?;
+        let now = self.now();
+        if row.used_at.is_some() || row.expires_at <= now {
+            return Err(invalid());
+        }
+        let mut tx = self.0.db.tenant_read_for(row.tenant_id).await?;
+        let user = store::user(&mut tx, row.user_id).await?.ok_or_else(invalid)?;
+        drop(tx);
+        let pw = Password::parse_new(password, &Email::parse(&user.email)?, field)?;
+        let hash = password::hash(pw.expose()).await?;
+        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
+        if !store::use_user_token(&mut tx, row.id, now).await? {
+            return Err(invalid());
+        }
+        Ok((tx, user, hash, now))
+    }
+
     /// Sets a new password from a reset link and signs out every session.
     ///
     /// # Errors
     /// `reset_token_invalid`, `weak_password`.
     pub async fn confirm_password_reset(&self, token: &str, new: &str, ip: IpAddr) -> Result<(), Error> {
-        let mut sys = self.0.db.system_read().await?;
-        let row = store::user_token_by_hash(&mut sys, &token_hash(token), "reset").await?;
-        sys.commit().await?;
-        let row = row.ok_or(Error::ResetTokenInvalid)?;
-        let now = self.now();
-        if row.used_at.is_some() || row.expires_at <= now {
-            return Err(Error::ResetTokenInvalid);
-        }
-        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        let user = store::user(&mut tx, row.user_id).await?.ok_or(Error::ResetTokenInvalid)?;
-        drop(tx);
-        let new = Password::parse_new(new, &Email::parse(&user.email)?, "/new_password")?;
-        let hash = password::hash(new.expose()).await?;
-        let mut tx = self.0.db.tenant_tx_for(row.tenant_id).await?;
-        if !store::use_user_token(&mut tx, row.id, now).await? {
-            return Err(Error::ResetTokenInvalid);
-        }
+        let (mut tx, user, hash, now) =
+            self.redeem(token, "reset", || Error::ResetTokenInvalid, new, "/new_password").await?;
         store::set_password(&mut tx, user.id, &hash, None, now).await?;
         store::expire_resets(&mut tx, user.id, now).await?;
         store::revoke_user_refresh(&mut tx, user.id, now).await?;
         let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;
         tx.commit().await?;
-        self.forget(Forget::User(row.tenant_id, user.id)).await;
+        self.forget(Forget::User(user.tenant_id, user.id)).await;
         Ok(())
     }
 }
