@@ -13,7 +13,7 @@ if [ "$backend" = postgres ]; then
   db_url="postgres://postgres@127.0.0.1:5432/$db"
 fi
 STACKPRO_LISTEN="127.0.0.1:$port" STACKPRO_DATA_DIR="$DIR" STACKPRO_DATABASE_URL="$db_url" \
-  STACKPRO_WEB_DIR="$ROOT/web/dist" STACKPRO_LOG=json RUST_LOG=warn \
+  STACKPRO_LOG=json RUST_LOG=warn \
   "$CARGO_TARGET_DIR/debug/stackpro" serve > "$DIR/server.log" 2>&1 & pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true

@@ -8,6 +8,8 @@ services_up
 venv_need
 apt_need chromium
 web_deps
+# Before the Rust tests: the binary embeds web/dist (a test checks it).
+web_build
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

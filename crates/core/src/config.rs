@@ -72,8 +72,9 @@ pub struct RawConfig {
     pub cors_origins: String,
     /// Trust `X-Forwarded-For` from the peer (set behind a load balancer).
     pub trust_proxy: bool,
-    /// Directory of the built web UI served at `/app`.
-    pub web_dir: PathBuf,
+    /// Directory of a built web UI to serve at `/app` instead of the one
+    /// embedded in the binary.
+    pub web_dir: Option<PathBuf>,
     /// Log format: `pretty` or `json`.
     pub log: String,
     /// Lifetime of access tokens, in seconds.
@@ -108,7 +109,7 @@ impl Default for RawConfig {
             smtp_from: None,
             cors_origins: String::new(),
             trust_proxy: false,
-            web_dir: PathBuf::from("web/dist"),
+            web_dir: None,
             log: "pretty".into(),
             access_token_ttl_secs: 900,
             refresh_token_ttl_days: 30,
@@ -207,8 +208,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Trust `X-Forwarded-For`.
     pub trust_proxy: bool,
-    /// Web UI directory.
-    pub web_dir: PathBuf,
+    /// A web UI directory overriding the embedded UI.
+    pub web_dir: Option<PathBuf>,
     /// Log format.
     pub log: LogFormat,
     /// Access token lifetime.
@@ -389,8 +390,8 @@ s3_region = "{region}"
 cors_origins = ""
 # Trust X-Forwarded-For from the peer (only behind your own load balancer).
 trust_proxy = {trust_proxy}
-# Directory of the built web UI served at /app.
-web_dir = "{web_dir}"
+# Serve the web UI from this directory instead of the copy embedded in the binary.
+# web_dir = "web/dist"
 # pretty or json.
 log = "{log}"
 # Lifetime of access tokens (seconds) and refresh tokens (days).
@@ -408,7 +409,6 @@ auth_rate_per_account = {racc}
         base_domain = d.base_domain,
         region = d.s3_region,
         trust_proxy = d.trust_proxy,
-        web_dir = d.web_dir.display(),
         log = d.log,
         att = d.access_token_ttl_secs,
         rtt = d.refresh_token_ttl_days,

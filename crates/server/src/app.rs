@@ -174,7 +174,7 @@ impl App {
         let mut router = Router::new()
             .merge(api)
             .nest("/api", Router::new().fallback(http::not_found))
-            .merge(crate::web::router(&cfg.web_dir))
+            .merge(crate::web::router(cfg.web_dir.as_deref()))
             .fallback(http::not_found)
             .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
             .layer(from_fn_with_state(http::Edge { metrics, trust_proxy: cfg.trust_proxy }, http::edge))

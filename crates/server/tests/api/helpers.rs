@@ -149,7 +149,7 @@ impl TestApp {
             data_dir: data_dir.path().to_owned(),
             database_url: Some(database_url.clone()),
             database_max_connections: 5,
-            web_dir: PathBuf::from("/nonexistent"),
+            web_dir: Some(PathBuf::from("/nonexistent")),
             // Every test client is 127.0.0.1: per-IP limits get their own test.
             auth_rate_per_ip: 100_000,
             auth_rate_per_account: 1_000,

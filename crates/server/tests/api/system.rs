@@ -135,7 +135,7 @@ async fn the_ui_is_served_with_a_spa_fallback_but_a_missing_asset_is_404() {
     std::fs::write(dist.path().join("index.html"), "<!doctype html><div id=root></div>").unwrap();
     std::fs::write(dist.path().join("assets/app-1234.js"), "console.log(1)".repeat(100)).unwrap();
     let web = dist.path().to_owned();
-    let app = TestApp::spawn_with(Backend::Sqlite, move |c| c.web_dir = web).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, move |c| c.web_dir = Some(web)).await;
 
     let page = app.client.get(app.url("/app/team")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -151,4 +151,28 @@ async fn the_ui_is_served_with_a_spa_fallback_but_a_missing_asset_is_404() {
         !missing.headers().contains_key("cache-control")
             || missing.headers()["cache-control"] != "public, max-age=31536000, immutable"
     );
+}
+
+/// The UI ships inside the binary (`make test` builds `web/dist` before the
+/// Rust tests; debug builds read it from the source tree, release builds
+/// carry it).
+#[tokio::test]
+async fn the_built_ui_is_embedded_in_the_binary() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.web_dir = None).await;
+    let page = app.client.get(app.url("/app/")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "is web/dist built? (make web)");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<div id=\"root\">"), "{html}");
+    let deep = app.client.get(app.url("/app/team")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(deep, html, "client-side routes get index.html");
+    let script = html.split("src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(script.starts_with("/app/assets/"), "{script}");
+    let js = app.client.get(app.url(&script)).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(js.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    let missing = app.client.get(app.url("/app/assets/gone-0000.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
 }
