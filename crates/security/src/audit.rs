@@ -70,9 +70,8 @@ impl AuditRow {
 
     /// The hash this entry must have after `prev_hash`, keyed with `key`.
     pub fn compute_hash(&self, key: &[u8; 32], prev_hash: &str) -> String {
-        use hmac::{Hmac, Mac};
-        #[allow(clippy::expect_used)]
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+        use hmac::Mac;
+        let mut mac = keyed(key);
         mac.update(prev_hash.as_bytes());
         mac.update(b"\n");
         mac.update(self.canonical().as_bytes());
@@ -80,11 +79,17 @@ impl AuditRow {
     }
 }
 
+fn keyed(key: &[u8; 32]) -> hmac::Hmac<Sha256> {
+    use hmac::Mac;
+    // HMAC takes keys of any length, so this cannot fail for 32 bytes.
+    #[allow(clippy::expect_used)]
+    <hmac::Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length")
+}
+
 /// The tag of a head: a MAC of the tenant, the newest seq and its hash.
 pub fn head_tag(key: &[u8; 32], tenant: TenantId, seq: i64, hash: &str) -> String {
-    use hmac::{Hmac, Mac};
-    #[allow(clippy::expect_used)]
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    use hmac::Mac;
+    let mut mac = keyed(key);
     mac.update(format!("audit head\n{tenant}\n{seq}\n{hash}").as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
