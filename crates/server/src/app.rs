@@ -139,8 +139,17 @@ impl App {
             stackpro_security::crypto::server_secret(&db, &keys, stackpro_security::audit::CHAIN_KEY, clock.now())
                 .await
                 .context("loading the audit chain key")?;
+        let job_payloads = stackpro_security::crypto::server_secret(
+            &db,
+            &keys,
+            stackpro_security::service::JOB_PAYLOAD_KEY,
+            clock.now(),
+        )
+        .await
+        .context("loading the job payload key")?;
+        let secrets = stackpro_security::service::ServerSecrets { audit_chain: audit_key, job_payloads };
         let security =
-            Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings, audit_key);
+            Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings, secrets);
         Ok(Parts { db, security, blobs, bus, counters })
     }
 
@@ -169,7 +178,8 @@ impl App {
             }
         });
         let worker = Worker::new(parts.db.clone(), clock)
-            .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job());
+            .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job())
+            .handle(stackpro_security::service::RESET_JOB, parts.security.reset_job());
 
         let mut router = Router::new()
             .merge(api)

@@ -66,7 +66,22 @@ struct Inner {
     clock: Clock,
     settings: Settings,
     audit_key: [u8; 32],
+    job_key: [u8; 32],
 }
+
+/// Server-wide secrets, each stored wrapped by the master key
+/// (see [`crate::crypto::server_secret`]).
+pub struct ServerSecrets {
+    /// Keys the audit chain ([`crate::audit::CHAIN_KEY`]).
+    pub audit_chain: [u8; 32],
+    /// Seals job payloads that hold personal data ([`JOB_PAYLOAD_KEY`]).
+    pub job_payloads: [u8; 32],
+}
+
+/// The name of the job-payload key among the server secrets.
+pub const JOB_PAYLOAD_KEY: &str = "job_payload_key";
+/// The job kind that looks up accounts for a password-reset request.
+pub const RESET_JOB: &str = "auth.password_reset_request";
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
@@ -102,7 +117,7 @@ impl Security {
         mailer: Mailer,
         clock: Clock,
         settings: Settings,
-        audit_key: [u8; 32],
+        secrets: ServerSecrets,
     ) -> Security {
         Security(Arc::new(Inner {
             db,
@@ -114,7 +129,8 @@ impl Security {
             mailer,
             clock,
             settings,
-            audit_key,
+            audit_key: secrets.audit_chain,
+            job_key: secrets.job_payloads,
         }))
     }
 
@@ -324,6 +340,29 @@ impl Security {
         Ok(())
     }
 
+    /// Seals a job payload that holds personal data (an email address):
+    /// system jobs have no tenant key, so they use a server secret.
+    fn seal_job(&self, kind: &str, payload: &serde_json::Value) -> Result<serde_json::Value, Error> {
+        let key = crate::crypto::DataKey::new(self.0.job_key);
+        let sealed = self.0.keys.encrypt(&key, payload.to_string().as_bytes(), kind.as_bytes())?;
+        Ok(json!({ "sealed": B64.encode(sealed) }))
+    }
+
+    /// Opens what [`Security::seal_job`] sealed.
+    fn open_job(&self, kind: &str, payload: &str) -> Result<serde_json::Value, String> {
+        let p: serde_json::Value = serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
+        let sealed = p.get("sealed").and_then(|v| v.as_str()).ok_or("payload is not sealed")?;
+        let sealed = B64.decode(sealed).map_err(|e| format!("payload: {e}"))?;
+        let key = crate::crypto::DataKey::new(self.0.job_key);
+        let plain = self.0.keys.decrypt(&key, &sealed, kind.as_bytes()).map_err(|e| e.to_string())?;
+        serde_json::from_slice(&plain).map_err(|e| format!("payload: {e}"))
+    }
+
+    /// The job handler that answers password-reset requests.
+    pub fn reset_job(&self) -> ResetJob {
+        ResetJob(self.clone())
+    }
+
     /// The job handler that sends queued emails.
     pub fn email_job(&self) -> EmailJob {
         EmailJob(self.clone())
@@ -351,6 +390,22 @@ fn require_write(ctx: &TenantCtx, min: Role) -> Result<(), Error> {
         return Err(Error::Forbidden("Only owners and admins can do this."));
     }
     Ok(())
+}
+
+/// Looks up the accounts of a password-reset request and mails them links.
+#[derive(Clone, Debug)]
+pub struct ResetJob(Security);
+
+#[async_trait::async_trait]
+impl JobHandler for ResetJob {
+    async fn run(&self, job: &jobs::Job) -> Result<(), String> {
+        let p = self.0.open_job(RESET_JOB, &job.payload)?;
+        let email = p.get("email").and_then(|v| v.as_str()).ok_or("payload lacks email")?;
+        let email = Email::parse(email).map_err(|e| e.to_string())?;
+        let tenant = p.get("tenant").and_then(|v| v.as_str());
+        let ip = p.get("ip").and_then(|v| v.as_str()).and_then(|v| v.parse().ok());
+        self.0.send_reset_links(email, tenant, ip).await.map_err(|e| e.to_string())
+    }
 }
 
 /// Sends `email.send` jobs.

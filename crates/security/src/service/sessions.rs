@@ -195,6 +195,27 @@ impl Security {
     pub async fn request_password_reset(&self, email: Email, tenant: Option<&str>, ip: IpAddr) -> Result<(), Error> {
         self.reserve(&format!("rl:reset:ip:{ip}"), self.0.settings.rate_per_ip).await?;
         self.reserve(&format!("rl:reset:account:{}", email.as_str()), self.0.settings.rate_per_account).await?;
+        // The lookup runs in a job: the answer takes the same time whether the
+        // account exists or not, and reveals nothing.
+        let payload = json!({ "email": email.as_str(), "tenant": tenant, "ip": ip.to_string() });
+        let now = self.now();
+        let mut sys = self.0.db.system_tx().await?;
+        jobs::enqueue(&mut sys, NewJob::new(RESET_JOB, self.seal_job(RESET_JOB, &payload)?, now), now).await?;
+        sys.commit().await?;
+        Ok(())
+    }
+
+    /// Mails a reset link to every active account with this email (in one
+    /// workspace when `tenant` names it), from the reset job.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub(super) async fn send_reset_links(
+        &self,
+        email: Email,
+        tenant: Option<&str>,
+        ip: Option<IpAddr>,
+    ) -> Result<(), Error> {
         let mut sys = self.0.db.system_read().await?;
         let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
@@ -223,7 +244,7 @@ impl Security {
                 name = tenant.name
             );
             self.queue_email(&mut tx, &user.email, &format!("Reset your {} password", tenant.name), &body).await?;
-            let actor = Actor { id: None, label: Some(user.email.clone()), ip: Some(ip) };
+            let actor = Actor { id: None, label: Some(user.email.clone()), ip };
             self.audit(&mut tx, &actor, "auth.password_reset_requested", Some(format!("user:{}", user.id)), json!({}))
                 .await?;
             tx.commit().await?;
