@@ -177,9 +177,14 @@ impl App {
                 tracing::error!(error.cause_chain = ?e, "cannot follow credential-cache invalidations");
             }
         });
-        let worker = Worker::new(parts.db.clone(), clock)
+        let worker = Worker::new(parts.db.clone(), clock.clone())
             .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job())
-            .handle(stackpro_security::service::RESET_JOB, parts.security.reset_job());
+            .handle(stackpro_security::service::RESET_JOB, parts.security.reset_job())
+            .handle(
+                stackpro_store::jobs::SWEEP,
+                stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
+            );
+        stackpro_store::jobs::schedule_sweep(&parts.db, clock.now()).await.context("scheduling the job sweep")?;
 
         let mut router = Router::new()
             .merge(api)

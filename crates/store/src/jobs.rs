@@ -241,6 +241,60 @@ pub async fn list(db: &Db, status: Option<&str>, limit: i64) -> Result<Vec<Job>,
     Ok(jobs)
 }
 
+/// The recurring job that deletes finished jobs.
+pub const SWEEP: &str = "jobs.sweep";
+
+const SWEEP_SQL: &str = "DELETE FROM jobs WHERE every_secs IS NULL AND \
+     ((status = 'succeeded' AND updated_at < $1) OR (status = 'failed' AND updated_at < $2))";
+
+/// Deletes succeeded jobs older than `keep` and failed ones older than four
+/// times that (kept longer for investigation); returns how many.
+///
+/// # Errors
+/// The database's error.
+pub async fn sweep(db: &Db, now: DateTime<Utc>, keep: Duration) -> Result<u64, StoreError> {
+    let mut tx = db.system_tx().await?;
+    let n = exec!(tx, sqlx::query(SWEEP_SQL).bind(now - keep).bind(now - keep * 4))?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Schedules the hourly [`SWEEP`] once (a unique key keeps it single
+/// across restarts and replicas).
+///
+/// # Errors
+/// The database's error.
+pub async fn schedule_sweep(db: &Db, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut tx = db.system_tx().await?;
+    let job = NewJob {
+        every: Some(Duration::hours(1)),
+        unique_key: Some(SWEEP.into()),
+        ..NewJob::new(SWEEP, serde_json::json!({}), now)
+    };
+    enqueue(&mut tx, job, now).await?;
+    tx.commit().await
+}
+
+/// Runs [`SWEEP`]: finished jobs are kept a week (failed ones four weeks).
+#[derive(Clone, Debug)]
+pub struct Sweeper {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: Clock,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Sweeper {
+    async fn run(&self, _: &Job) -> Result<(), String> {
+        let n = sweep(&self.db, self.clock.now(), Duration::days(7)).await.map_err(|e| e.to_string())?;
+        if n > 0 {
+            tracing::info!(jobs.deleted = n, "swept finished jobs");
+        }
+        Ok(())
+    }
+}
+
 /// Runs one kind of job.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync + 'static {

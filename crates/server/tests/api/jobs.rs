@@ -97,7 +97,8 @@ async fn a_recurring_job_is_rescheduled_and_a_unique_key_enqueues_once(#[case] b
     let runs = Arc::new(AtomicUsize::new(0));
     let worker = Worker::new(app.db.clone(), clock.clone()).handle("tick", Flaky(runs.clone(), 0));
     assert_eq!(worker.drain().await.unwrap(), 1);
-    let queued = jobs::list(&app.db, Some("queued"), 10).await.unwrap();
+    let queued: Vec<_> =
+        jobs::list(&app.db, Some("queued"), 10).await.unwrap().into_iter().filter(|j| j.kind == "tick").collect();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].run_at, now + Duration::minutes(10));
     clock.advance(Duration::minutes(10));
@@ -132,4 +133,29 @@ async fn replicas_racing_for_jobs_on_postgres_never_claim_one_twice() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 40, "a job was claimed twice");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn finished_jobs_are_swept_after_a_week_and_recurring_ones_stay(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let start = now_micros();
+    let mut tx = app.db.system_tx().await.unwrap();
+    jobs::enqueue(&mut tx, NewJob::new("once", json!({}), start), start).await.unwrap();
+    tx.commit().await.unwrap();
+    let clock = stackpro_core::Clock::manual(start);
+    let worker = Worker::new(app.db.clone(), clock.clone()).handle("once", Flaky(Arc::new(AtomicUsize::new(0)), 0));
+    assert_eq!(worker.drain().await.unwrap(), 1);
+    // The server scheduled its own hourly sweep at start: exactly one.
+    let sweeps: Vec<_> =
+        jobs::list(&app.db, None, 50).await.unwrap().into_iter().filter(|j| j.kind == jobs::SWEEP).collect();
+    assert_eq!(sweeps.len(), 1);
+    assert_eq!(sweeps[0].every_secs, Some(3600));
+
+    assert_eq!(jobs::sweep(&app.db, start + Duration::days(6), Duration::days(7)).await.unwrap(), 0);
+    assert_eq!(jobs::sweep(&app.db, start + Duration::days(8), Duration::days(7)).await.unwrap(), 1);
+    let left: Vec<_> = jobs::list(&app.db, None, 50).await.unwrap();
+    assert!(left.iter().all(|j| j.kind == jobs::SWEEP), "{left:?}");
 }
