@@ -68,6 +68,9 @@ pub struct RawConfig {
     pub smtp_url: Option<SecretString>,
     /// Sender of outgoing email.
     pub smtp_from: Option<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<SecretString>,
     /// Comma-separated origins allowed by CORS; empty: same origin only.
     pub cors_origins: String,
     /// Trust `X-Forwarded-For` from the peer (set behind a load balancer).
@@ -107,6 +110,7 @@ impl Default for RawConfig {
             s3_secret_access_key: None,
             smtp_url: None,
             smtp_from: None,
+            metrics_token: None,
             cors_origins: String::new(),
             trust_proxy: false,
             web_dir: None,
@@ -204,6 +208,8 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// Mail sender.
     pub smtp_from: String,
+    /// Bearer token required by `/metrics`, when set.
+    pub metrics_token: Option<SecretString>,
     /// Allowed CORS origins.
     pub cors_origins: Vec<String>,
     /// Trust `X-Forwarded-For`.
@@ -341,6 +347,7 @@ impl RawConfig {
             blobs,
             smtp_url: self.smtp_url,
             smtp_from,
+            metrics_token: self.metrics_token,
             cors_origins,
             trust_proxy: self.trust_proxy,
             web_dir: self.web_dir,
@@ -386,6 +393,8 @@ s3_region = "{region}"
 # smtp://user:pass@host:port or smtps://...; unset: emails are written to the log.
 # smtp_url = "smtp://127.0.0.1:2525"
 # smtp_from = "StackPro <no-reply@example.com>"
+# Require `Authorization: Bearer <token>` on /metrics; unset: /metrics is open.
+# metrics_token = ""
 # Comma-separated origins allowed by CORS; empty: same origin only.
 cors_origins = ""
 # Trust X-Forwarded-For from the peer (only behind your own load balancer).

@@ -38,6 +38,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<String>,
+    /// The token `/metrics` requires, when set.
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
 }
 
 impl FromRef<AppState> for Security {
@@ -169,6 +171,7 @@ impl App {
             db: parts.db.clone(),
             metrics: metrics.clone(),
             openapi,
+            metrics_token: cfg.metrics_token.clone().map(Arc::new),
         };
         parts.security.load_ended_sessions().await.context("loading signed-out sessions")?;
         let follower = parts.security.clone();
@@ -332,10 +335,28 @@ async fn readyz(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError
 
 /// Prometheus metrics
 ///
-/// Request counts and latencies in the Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
-async fn metrics_text(State(m): State<Metrics>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
+/// Request counts and latencies in the Prometheus text format. With
+/// `STACKPRO_METRICS_TOKEN` set, only `Authorization: Bearer <token>` is answered.
+#[utoipa::path(get, path = "/metrics", tag = "system", security((), ("bearer" = [])),
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"),
+        (status = 401, description = "unauthorized", body = stackpro_core::Problem, content_type = "application/problem+json")))]
+async fn metrics_text(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(token) = &s.metrics_token {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+            return Err(ApiError::new(Code::Unauthorized, "Send the metrics token as a bearer token."));
+        }
+    }
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()))
 }
 
 /// The OpenAPI document

@@ -123,7 +123,7 @@ async fn the_config_example_lists_every_setting() {
     for key in raw.as_object().unwrap().keys() {
         assert!(text.contains(&format!("{key} =")), "`stackpro config example` lacks {key}");
     }
-    for secret in ["s3_secret_access_key", "smtp_url"] {
+    for secret in ["s3_secret_access_key", "smtp_url", "metrics_token"] {
         assert!(text.contains(&format!("{secret} =")), "`stackpro config example` lacks {secret}");
     }
 }
@@ -175,4 +175,15 @@ async fn the_built_ui_is_embedded_in_the_binary() {
     assert!(js.headers()["content-type"].to_str().unwrap().contains("javascript"));
     let missing = app.client.get(app.url("/app/assets/gone-0000.js")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn metrics_answer_only_the_configured_token_when_one_is_set() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.metrics_token = Some("scrape-me-7".to_owned().into())).await;
+    let none = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = app.client.get(app.url("/metrics")).bearer_auth("scrape-me-8").send().await.unwrap();
+    assert_eq!(wrong.problem().await.code, "unauthorized");
+    let right = app.client.get(app.url("/metrics")).bearer_auth("scrape-me-7").send().await.unwrap();
+    assert_eq!(right.status(), 200);
 }

@@ -417,7 +417,8 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request counts and latencies in the Prometheus text format.
+         * @description Request counts and latencies in the Prometheus text format. With
+         *     `STACKPRO_METRICS_TOKEN` set, only `Authorization: Bearer <token>` is answered.
          */
         get: operations["metrics_text"];
         put?: never;
@@ -1719,6 +1720,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
