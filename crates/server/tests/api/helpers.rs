@@ -57,18 +57,21 @@ async fn pg_template() -> &'static str {
                 .fetch_one(&admin)
                 .await
                 .unwrap();
+            // The databases of earlier runs (and their stale templates) go
+            // here, once per run: a test run is one process, so none of them
+            // is in use.
+            let old: Vec<String> = sqlx::query_scalar(
+                // `_` is a LIKE wildcard: escaped, or 'sp_t_%' would match the template too.
+                r"SELECT datname FROM pg_database WHERE datname <> $1 AND (datname LIKE 'sp\_t\_%' OR datname LIKE 'sp\_tpl\_%')",
+            )
+            .bind(&name)
+            .fetch_all(&admin)
+            .await
+            .unwrap();
+            for db in old {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&admin).await;
+            }
             if !exists {
-                // Databases of earlier runs are dropped here, once per run.
-                let old: Vec<String> = sqlx::query_scalar(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'sp_t_%' OR datname LIKE 'sp_tpl_%'",
-                )
-                .fetch_all(&admin)
-                .await
-                .unwrap();
-                for db in old {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&admin).await;
-                }
                 sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await.unwrap();
                 let db = Db::connect(&stackpro_core::config::DatabaseUrl::Postgres(pg_url(&name)), 2).await.unwrap();
                 db.migrate().await.unwrap();
