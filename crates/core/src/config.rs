@@ -90,6 +90,31 @@ pub struct RawConfig {
     pub auth_rate_per_ip: u64,
     /// Login and reset attempts allowed per account in a 15-minute window.
     pub auth_rate_per_account: u64,
+    /// Workspaces one IP may create per hour.
+    pub signup_rate_per_ip: u64,
+    /// Deadline of every Redis command, in milliseconds.
+    pub redis_timeout_ms: u64,
+    /// Deadline of every SMTP exchange (connect, each command), in seconds.
+    pub smtp_timeout_secs: u64,
+    /// Time a client has to send a request's headers, counted from the
+    /// connection's start or the end of the previous answer (so it is also
+    /// the idle keep-alive timeout).
+    pub header_read_timeout_secs: u64,
+    /// Longest pause allowed while a request body is being received.
+    pub body_read_timeout_secs: u64,
+    /// Longest time from a request's headers to its answer.
+    pub request_timeout_secs: u64,
+    /// Most connections served at once; beyond it new ones are closed.
+    pub max_connections: usize,
+    /// On SIGTERM, how long `/readyz` reports draining while requests are
+    /// still served (with `Connection: close`), so load balancers move away.
+    pub shutdown_drain_secs: u64,
+    /// On SIGTERM, the deadline (from the signal) by which the process exits
+    /// whatever its clients or dependencies do.
+    pub shutdown_timeout_secs: u64,
+    /// How long a claimed job is leased; a running job renews it, and a job
+    /// whose replica died is claimed again after it ends.
+    pub job_lease_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -120,6 +145,16 @@ impl Default for RawConfig {
             body_limit_bytes: 1024 * 1024,
             auth_rate_per_ip: 30,
             auth_rate_per_account: 10,
+            signup_rate_per_ip: 5,
+            redis_timeout_ms: 1000,
+            smtp_timeout_secs: 15,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            max_connections: 16_384,
+            shutdown_drain_secs: 3,
+            shutdown_timeout_secs: 20,
+            job_lease_secs: 30,
         }
     }
 }
@@ -228,6 +263,26 @@ pub struct Config {
     pub auth_rate_per_ip: u64,
     /// Auth attempts per account per window.
     pub auth_rate_per_account: u64,
+    /// Sign-ups per IP per hour.
+    pub signup_rate_per_ip: u64,
+    /// Deadline of Redis commands.
+    pub redis_timeout: std::time::Duration,
+    /// Deadline of SMTP exchanges.
+    pub smtp_timeout: std::time::Duration,
+    /// Time to send request headers (and idle keep-alive timeout).
+    pub header_read_timeout: std::time::Duration,
+    /// Longest pause while receiving a body.
+    pub body_read_timeout: std::time::Duration,
+    /// Longest time from headers to answer.
+    pub request_timeout: std::time::Duration,
+    /// Most connections at once.
+    pub max_connections: usize,
+    /// Draining period after SIGTERM.
+    pub shutdown_drain: std::time::Duration,
+    /// Exit deadline after SIGTERM.
+    pub shutdown_timeout: std::time::Duration,
+    /// Job lease.
+    pub job_lease: std::time::Duration,
 }
 
 impl Config {
@@ -334,6 +389,25 @@ impl RawConfig {
         if self.body_limit_bytes < 1024 {
             return Err(invalid("STACKPRO_BODY_LIMIT_BYTES", "must be at least 1024"));
         }
+        let secs = |v: u64, setting: &'static str, min: u64| {
+            if v < min {
+                Err(invalid(setting, format!("must be at least {min}")))
+            } else {
+                Ok(std::time::Duration::from_secs(v))
+            }
+        };
+        if self.redis_timeout_ms < 10 {
+            return Err(invalid("STACKPRO_REDIS_TIMEOUT_MS", "must be at least 10"));
+        }
+        if self.max_connections < 16 {
+            return Err(invalid("STACKPRO_MAX_CONNECTIONS", "must be at least 16"));
+        }
+        if self.signup_rate_per_ip == 0 {
+            return Err(invalid("STACKPRO_SIGNUP_RATE_PER_IP", "must be at least 1"));
+        }
+        if self.shutdown_drain_secs >= self.shutdown_timeout_secs {
+            return Err(invalid("STACKPRO_SHUTDOWN_DRAIN_SECS", "must be shorter than STACKPRO_SHUTDOWN_TIMEOUT_SECS"));
+        }
         let smtp_from = self.smtp_from.unwrap_or_else(|| format!("StackPro <no-reply@{}>", self.base_domain));
         Ok(Config {
             listen,
@@ -357,6 +431,16 @@ impl RawConfig {
             body_limit_bytes: self.body_limit_bytes,
             auth_rate_per_ip: self.auth_rate_per_ip,
             auth_rate_per_account: self.auth_rate_per_account,
+            signup_rate_per_ip: self.signup_rate_per_ip,
+            redis_timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
+            smtp_timeout: secs(self.smtp_timeout_secs, "STACKPRO_SMTP_TIMEOUT_SECS", 1)?,
+            header_read_timeout: secs(self.header_read_timeout_secs, "STACKPRO_HEADER_READ_TIMEOUT_SECS", 1)?,
+            body_read_timeout: secs(self.body_read_timeout_secs, "STACKPRO_BODY_READ_TIMEOUT_SECS", 1)?,
+            request_timeout: secs(self.request_timeout_secs, "STACKPRO_REQUEST_TIMEOUT_SECS", 1)?,
+            max_connections: self.max_connections,
+            shutdown_drain: secs(self.shutdown_drain_secs, "STACKPRO_SHUTDOWN_DRAIN_SECS", 0)?,
+            shutdown_timeout: secs(self.shutdown_timeout_secs, "STACKPRO_SHUTDOWN_TIMEOUT_SECS", 1)?,
+            job_lease: secs(self.job_lease_secs, "STACKPRO_JOB_LEASE_SECS", 2)?,
         })
     }
 }
@@ -411,6 +495,27 @@ body_limit_bytes = {body}
 # Login, sign-up and reset attempts per 15 minutes: per client IP, per account.
 auth_rate_per_ip = {rip}
 auth_rate_per_account = {racc}
+# Workspaces one client IP may create per hour.
+signup_rate_per_ip = {signup}
+# Deadline of every Redis command, in milliseconds. While Redis is down,
+# rate limits are counted per replica and the bus is skipped; see README.
+redis_timeout_ms = {redis_ms}
+# Deadline of every SMTP exchange (connect, each command), in seconds.
+smtp_timeout_secs = {smtp_secs}
+# Slow clients: seconds to send a request's headers (also the idle keep-alive
+# timeout), longest pause inside a body, longest time from headers to answer.
+header_read_timeout_secs = {hdr}
+body_read_timeout_secs = {bodyt}
+request_timeout_secs = {reqt}
+# Most connections served at once; beyond it new ones are closed at once.
+max_connections = {maxconn}
+# On SIGTERM: seconds /readyz reports draining while requests are still
+# served, and the deadline by which the process exits whatever happens.
+shutdown_drain_secs = {drain}
+shutdown_timeout_secs = {stop}
+# Seconds a claimed job is leased (renewed while it runs); a job whose
+# replica died is retried once its lease ends.
+job_lease_secs = {lease}
 "#,
         listen = d.listen,
         data_dir = d.data_dir.display(),
@@ -424,6 +529,16 @@ auth_rate_per_account = {racc}
         body = d.body_limit_bytes,
         rip = d.auth_rate_per_ip,
         racc = d.auth_rate_per_account,
+        signup = d.signup_rate_per_ip,
+        redis_ms = d.redis_timeout_ms,
+        smtp_secs = d.smtp_timeout_secs,
+        hdr = d.header_read_timeout_secs,
+        bodyt = d.body_read_timeout_secs,
+        reqt = d.request_timeout_secs,
+        maxconn = d.max_connections,
+        drain = d.shutdown_drain_secs,
+        stop = d.shutdown_timeout_secs,
+        lease = d.job_lease_secs,
     )
 }
 

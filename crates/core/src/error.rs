@@ -39,6 +39,7 @@ codes! {
     InvalidQuery => (StatusCode::BAD_REQUEST, "invalid_query", "A query parameter is malformed."),
     UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The body must be sent as application/json."),
     PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is larger than allowed."),
+    RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "The request was not received or answered in time."),
     RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found", "No endpoint answers at this path."),
     MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "The endpoint does not accept this method."),
     Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "The request needs a valid access token or API key."),
@@ -120,6 +121,10 @@ impl ApiError {
     /// The machine code.
     pub fn code(&self) -> Code {
         self.code
+    }
+    /// The human-readable detail sent to the client.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
     /// The cause, for the error-logging middleware.
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync)> {

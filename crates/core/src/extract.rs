@@ -1,8 +1,12 @@
 //! Extractors whose rejections are problems. Import these, never axum's own:
 //! a bad body, path or query must answer problem+json like every other error.
+//!
+//! They also refuse the NUL character anywhere in a body, path or query: no
+//! text field has a use for it, PostgreSQL cannot store it in `text`, and
+//! refusing it here, once, means no store function meets it.
 
 use crate::error::{ApiError, Code};
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use axum::response::{IntoResponse, Response};
@@ -40,8 +44,12 @@ where
             ));
         }
         let bytes = bytes::Bytes::from_request(req, state).await.map_err(|r| match r {
-            BytesRejection::FailedToBufferBody(_) => {
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
                 ApiError::new(Code::PayloadTooLarge, "The request body is larger than allowed.")
+            }
+            // The body stalled past its read timeout (or the client left).
+            BytesRejection::FailedToBufferBody(_) => {
+                ApiError::new(Code::RequestTimeout, "The request body was not received in time.")
             }
             other => ApiError::new(Code::InvalidBody, other.body_text()),
         })?;
@@ -54,6 +62,9 @@ where
 /// # Errors
 /// `invalid_body` with the JSON pointer of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes) {
+        return Err(ApiError::new(Code::InvalidBody, "Text in the body must not contain the NUL character (\\u0000)."));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let pointer = json_pointer(e.path());
@@ -70,6 +81,30 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             err.with_field(pointer)
         }
     })
+}
+
+/// Whether JSON text holds a `\u0000` escape. A raw NUL byte is not valid
+/// JSON and fails parsing anyway. Every backslash starts an escape of at
+/// least two characters, so skipping two after each keeps an escaped
+/// backslash (`\\u0000`, the six characters) from being mistaken for one.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1..i + 6) == Some(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Whether a raw (still percent-encoded) path or query holds an encoded NUL.
+fn has_encoded_nul(raw: &str) -> bool {
+    raw.contains("%00")
 }
 
 fn json_pointer(path: &serde_path_to_error::Path) -> String {
@@ -104,6 +139,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if has_encoded_nul(parts.uri.path()) {
+            return Err(ApiError::new(Code::InvalidPath, "The path must not contain the NUL character (%00)."));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
@@ -123,6 +161,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if parts.uri.query().is_some_and(has_encoded_nul) {
+            return Err(ApiError::new(Code::InvalidQuery, "The query must not contain the NUL character (%00)."));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
@@ -160,6 +201,15 @@ mod tests {
         assert_eq!(err.problem(None).field.as_deref(), Some("/email"));
         let err = parse_json::<Body>(br#"{"email": "a", "tags": [1, "x"]}"#).unwrap_err();
         assert_eq!(err.problem(None).field.as_deref(), Some("/tags/1"));
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_in_the_body_is_refused_but_an_escaped_backslash_is_not() {
+        let err = parse_json::<Body>(br#"{"email": "a\u0000b", "tags": []}"#).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidBody);
+        let ok = parse_json::<Body>(br#"{"email": "a\\u0000b", "tags": []}"#).unwrap();
+        assert_eq!(ok.email, "a\\u0000b");
+        assert!(parse_json::<Body>(br#"{"email": "a\u00001", "tags": []}"#).is_err());
     }
 
     #[test]

@@ -18,11 +18,13 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod ids;
+pub mod slug;
 pub mod tenancy;
 
 pub use clock::Clock;
 pub use error::{ApiError, Code, ErrorCode, Problem};
 pub use extract::{ClientIp, Json, Path, Query};
+pub use slug::Slug;
 pub use tenancy::{Authenticator, Principal, Role, TenantCtx};
 
 /// Re-exported so `define_id!` works in crates that do not name `uuid` or `sqlx`.

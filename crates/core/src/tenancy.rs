@@ -37,6 +37,15 @@ impl Role {
     pub fn at_least(self, other: Role) -> bool {
         self.rank() >= other.rank()
     }
+    /// The less powerful of two roles: what a credential holds when it is
+    /// capped by the role of the person behind it.
+    pub fn lesser(self, other: Role) -> Role {
+        if self.rank() <= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,6 +97,10 @@ pub struct TenantCtx {
     pub role: Role,
     /// An API key limited to reading: every write is refused.
     pub read_only: bool,
+    /// The person whose rights the request exercises: the signed-in user, or
+    /// the creator of the API key. What the request creates belongs to them,
+    /// and its rights never exceed theirs.
+    pub person: Option<UserId>,
 }
 
 impl TenantCtx {
@@ -121,6 +134,20 @@ impl TenantCtx {
     }
 }
 
+/// A place for the request's [`TenantCtx`], put into the request by the
+/// server's edge middleware and filled by the extractor, so the middleware
+/// learns after the handler whom the request was for (to record a refused
+/// request against its tenant). Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct CtxSlot(Arc<std::sync::OnceLock<TenantCtx>>);
+
+impl CtxSlot {
+    /// The context, if the request got far enough to have one.
+    pub fn get(&self) -> Option<&TenantCtx> {
+        self.0.get()
+    }
+}
+
 /// Resolves a request's credentials to a [`TenantCtx`]. `security` implements
 /// it; `server` puts it in the router state.
 #[async_trait::async_trait]
@@ -151,6 +178,9 @@ where
         let span = tracing::Span::current();
         span.record("tenant_id", tracing::field::display(ctx.tenant));
         span.record("principal_id", tracing::field::display(ctx.principal.id()));
+        if let Some(slot) = parts.extensions.get::<CtxSlot>() {
+            let _ = slot.0.set(ctx.clone());
+        }
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }
@@ -170,12 +200,21 @@ mod tests {
     }
 
     #[test]
+    fn the_lesser_role_is_the_less_powerful_whichever_comes_first() {
+        assert_eq!(Role::Admin.lesser(Role::Client), Role::Client);
+        assert_eq!(Role::Client.lesser(Role::Admin), Role::Client);
+        assert_eq!(Role::Owner.lesser(Role::Member), Role::Member);
+        assert_eq!(Role::Admin.lesser(Role::Admin), Role::Admin);
+    }
+
+    #[test]
     fn a_read_only_key_cannot_write_even_as_admin() {
         let ctx = TenantCtx {
             tenant: TenantId::new(),
             principal: Principal::ApiKey(ApiKeyId::new()),
             role: Role::Admin,
             read_only: true,
+            person: None,
         };
         assert!(ctx.require(Role::Admin).is_ok());
         assert_eq!(ctx.require_write(Role::Member).unwrap_err().code(), Code::Forbidden);

@@ -1,8 +1,10 @@
 //! Resolves a request's credentials to a [`TenantCtx`]: an access token
 //! (`Authorization: Bearer <jwt>`) or an API key (`Authorization: Bearer sp_…`
-//! or `X-Api-Key: sp_…`). The member's role is read from the database on every
-//! request, so a removed member or a revoked key loses access at once, not when
-//! a token expires.
+//! or `X-Api-Key: sp_…`). Rights come from the person behind the credential
+//! as they are now (read through the credential cache, see [`crate::cache`]):
+//! a removed member or a revoked key loses access at once, not when a token
+//! expires, and an API key acts with the lesser of its scopes and its
+//! creator's current role, so demoting someone demotes their keys too.
 
 use crate::crypto::token_hash;
 use crate::error::Error;
@@ -45,9 +47,9 @@ impl Security {
             .cached_user(claims.tid, claims.sub)
             .await?
             .ok_or(Error::Unauthorized("The account behind this token no longer exists."))?;
-        // Whole seconds: a token issued in the same second as the change (the
-        // session that changed the password signing in again) still holds.
-        if member.user.tokens_valid_after.is_some_and(|t| claims.iat < t.timestamp()) {
+        // Microseconds, what both databases keep: a token issued in the same
+        // second as a password change, but before it, is refused too.
+        if member.user.tokens_valid_after.is_some_and(|t| claims.issued_at_micros() < t.timestamp_micros()) {
             return Err(Error::Unauthorized("The password changed since this token was issued; sign in again."));
         }
         Ok(TenantCtx {
@@ -55,6 +57,7 @@ impl Security {
             principal: Principal::User(member.user.id),
             role: member.user.role(),
             read_only: false,
+            person: Some(member.user.id),
         })
     }
 
@@ -84,7 +87,20 @@ impl Security {
             self.touch_api_key(key.tenant_id, key.id).await?;
             self.cache().touch_api_key(&hash, now);
         }
-        let (role, read_only) = Scopes::from_stored(&key.scopes).role();
-        Ok(TenantCtx { tenant: key.tenant_id, principal: Principal::ApiKey(key.id), role, read_only })
+        // The key acts for its creator and never with more than they hold now.
+        let creator = match key.created_by {
+            Some(u) => self.cached_user(key.tenant_id, u).await?,
+            None => None,
+        };
+        let creator =
+            creator.ok_or(Error::Unauthorized("The person who created this API key is no longer a member."))?;
+        let (scoped, read_only) = Scopes::from_stored(&key.scopes).role();
+        Ok(TenantCtx {
+            tenant: key.tenant_id,
+            principal: Principal::ApiKey(key.id),
+            role: scoped.lesser(creator.user.role()),
+            read_only,
+            person: Some(creator.user.id),
+        })
     }
 }

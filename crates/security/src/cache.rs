@@ -2,12 +2,20 @@
 //! request costs no database round trip.
 //!
 //! Entries live at most [`TTL`]. Every change that can take rights away (role
-//! change, removal, key revocation, tenant deletion) forgets the affected
-//! entries on this replica right after its commit and publishes the same on
-//! the Bus, so other replicas forget them too; the TTL bounds staleness if a
-//! message is lost. A loader that read the database before an invalidation
-//! must not store what it read: a generation counter, bumped by every
-//! invalidation, is compared before inserting.
+//! change, removal, key revocation, sign-out, tenant deletion) records what to
+//! forget in its own transaction, forgets it on this replica right after the
+//! commit and publishes the same on the Bus. What holds:
+//! - on this replica, the change takes effect at once;
+//! - on the others, within milliseconds through the bus, and within about a
+//!   second whatever happens to the bus (Redis down, a message lost, the
+//!   change made by the CLI in another process), because every replica reads
+//!   the recorded invalidations each second;
+//! - if the database cannot be read either, entries still expire after
+//!   [`TTL`], and a dropped bus subscription clears the whole cache.
+//!
+//! A loader that read the database before an invalidation must not store
+//! what it read: a generation counter, bumped by every invalidation, is
+//! compared before inserting.
 
 use crate::model::{ApiKeyRow, Tenant, UserRow};
 use serde::{Deserialize, Serialize};
@@ -47,6 +55,15 @@ pub enum Forget {
     Tenant(TenantId),
     /// A signed-out session: its access tokens are refused from now on.
     Session(TenantId, uuid::Uuid),
+}
+
+impl Forget {
+    /// The tenant it concerns.
+    pub fn tenant(&self) -> TenantId {
+        match self {
+            Forget::User(t, _) | Forget::ApiKey(t, _) | Forget::Tenant(t) | Forget::Session(t, _) => *t,
+        }
+    }
 }
 
 /// The cache. One per process, shared by every request.
@@ -177,6 +194,7 @@ mod tests {
             created_at: Utc::now(),
             last_login_at: None,
             tokens_valid_after: None,
+            invited_by: None,
         };
         CachedUser { user, tenant: Tenant { id: tenant, name: "t".into(), slug: "t".into(), created_at: Utc::now() } }
     }

@@ -17,6 +17,7 @@ pub mod authn;
 pub mod cache;
 pub mod crypto;
 pub mod error;
+pub mod events;
 pub mod mail;
 pub mod model;
 pub mod password;

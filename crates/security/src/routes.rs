@@ -40,10 +40,21 @@ where
         .routes(routes!(list_audit))
         .routes(routes!(verify_audit))
         .routes(routes!(get_audit_entry))
+        .routes(routes!(list_security_events))
 }
 
+/// The schema states the four roles; an unknown one is still answered with
+/// `invalid_role` on `/role`, as before the schema said so.
 fn parse_role(raw: &str) -> Result<Role, Error> {
     Role::parse(raw).ok_or(Error::InvalidRole("Choose a role among owner, admin, member and client."))
+}
+
+/// Parses an optional display name; empty means none.
+fn optional_name(raw: Option<&str>) -> Result<Option<Name>, Error> {
+    match raw.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Ok(Some(Name::parse(n, "/name")?)),
+        None => Ok(None),
+    }
 }
 
 // ---- auth -----------------------------------------------------------------
@@ -52,10 +63,17 @@ fn parse_role(raw: &str) -> Result<Role, Error> {
 #[derive(Deserialize, ToSchema)]
 pub struct SignupRequest {
     /// The owner's email.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// At least 10 characters.
+    /// 10 to 1024 characters, not the email address.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     /// The business's name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub tenant_name: String,
 }
 
@@ -90,11 +108,15 @@ async fn signup(
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// Email.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Password.
+    #[schema(max_length = 1024)]
     pub password: String,
-    /// The workspace slug, when the email belongs to several.
+    /// The workspace's slug. Without it, the workspace this email signed in
+    /// to most recently.
     #[serde(default)]
+    #[schema(min_length = 3, max_length = 63, pattern = "^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
     pub tenant: Option<String>,
 }
 
@@ -109,8 +131,12 @@ async fn login(
     ClientIp(ip): ClientIp,
     Json(body): Json<LoginRequest>,
 ) -> Result<Json<Session>, ApiError> {
-    // A malformed email cannot match an account: answer as a wrong password.
+    // A malformed email or an overlong password cannot match an account:
+    // answer as a wrong password.
     let email = Email::parse(&body.email).map_err(|_| Error::InvalidCredentials)?;
+    if body.password.chars().count() > Password::MAX {
+        return Err(Error::InvalidCredentials.into());
+    }
     let tenant = body.tenant.as_deref().map(str::trim).filter(|t| !t.is_empty());
     Ok(Json(sec.login(email, &body.password, tenant, ip).await?))
 }
@@ -119,6 +145,7 @@ async fn login(
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     /// The refresh token of the session.
+    #[schema(max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -156,8 +183,10 @@ async fn logout(
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     /// The current password.
+    #[schema(max_length = 1024)]
     pub current_password: String,
-    /// The new password, at least 10 characters.
+    /// The new password: 10 to 1024 characters, not the email address.
+    #[schema(min_length = 10, max_length = 1024)]
     pub new_password: String,
 }
 
@@ -182,9 +211,11 @@ async fn change_password(
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
     /// The account's email.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// The workspace slug, to limit the reset to one workspace.
     #[serde(default)]
+    #[schema(min_length = 3, max_length = 63, pattern = "^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
     pub tenant: Option<String>,
 }
 
@@ -209,8 +240,10 @@ async fn request_password_reset(
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordResetConfirm {
     /// The token from the emailed link.
+    #[schema(max_length = 200)]
     pub token: String,
-    /// The new password.
+    /// The new password: 10 to 1024 characters, not the email address.
+    #[schema(min_length = 10, max_length = 1024)]
     pub new_password: String,
 }
 
@@ -233,11 +266,18 @@ async fn confirm_password_reset(
 #[derive(Deserialize, ToSchema)]
 pub struct AcceptInvitation {
     /// The token from the invitation link.
+    #[schema(max_length = 200)]
     pub token: String,
-    /// The password to sign in with from now on.
+    /// The password to sign in with from now on: 10 to 1024 characters, not
+    /// the email address.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     /// The name to show to the team.
     #[serde(default)]
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -252,10 +292,7 @@ async fn accept_invitation(
     ClientIp(ip): ClientIp,
     Json(body): Json<AcceptInvitation>,
 ) -> Result<Json<Session>, ApiError> {
-    let name = match body.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => Some(Name::parse(n, "/name")?),
-        None => None,
-    };
+    let name = optional_name(body.name.as_deref())?;
     Ok(Json(sec.accept_invitation(&body.token, &body.password, name, ip).await?))
 }
 
@@ -292,11 +329,17 @@ async fn list_members(State(sec): State<Security>, ctx: TenantCtx) -> Result<Jso
 #[derive(Deserialize, ToSchema)]
 pub struct InviteMember {
     /// Who to invite.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// `owner`, `admin`, `member` or `client`.
+    /// Their role: at most the inviter's own.
+    #[schema(value_type = Role)]
     pub role: String,
     /// Their name, if known.
     #[serde(default)]
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -314,12 +357,8 @@ async fn invite_member(
     Json(body): Json<InviteMember>,
 ) -> Result<(StatusCode, Json<Invitation>), ApiError> {
     let email = Email::parse(&body.email)?;
-    let role = parse_role(&body.role)?;
-    let name = match body.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => Some(Name::parse(n, "/name")?),
-        None => None,
-    };
-    let inv = sec.invite(&ctx, email, role, name, ip).await?;
+    let name = optional_name(body.name.as_deref())?;
+    let inv = sec.invite(&ctx, email, parse_role(&body.role)?, name, ip).await?;
     Ok((StatusCode::CREATED, Json(inv)))
 }
 
@@ -342,6 +381,7 @@ async fn get_member(
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateMember {
     /// The new role.
+    #[schema(value_type = Role)]
     pub role: String,
 }
 
@@ -359,8 +399,7 @@ async fn update_member(
     Path(id): Path<UserId>,
     Json(body): Json<UpdateMember>,
 ) -> Result<Json<Member>, ApiError> {
-    let role = parse_role(&body.role)?;
-    Ok(Json(sec.set_role(&ctx, id, role, ip).await?))
+    Ok(Json(sec.set_role(&ctx, id, parse_role(&body.role)?, ip).await?))
 }
 
 /// Remove a member
@@ -403,8 +442,15 @@ async fn list_api_keys(State(sec): State<Security>, ctx: TenantCtx) -> Result<Js
 #[derive(Deserialize, ToSchema)]
 pub struct CreateApiKey {
     /// What the key is for.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
-    /// Any of `read`, `write`, `admin`.
+    /// What it may do. A key never does more than its creator may do at the
+    /// time it is used.
+    #[schema(min_items = 1, value_type = Vec<Scope>)]
     pub scopes: Vec<String>,
 }
 
@@ -421,16 +467,7 @@ async fn create_api_key(
     Json(body): Json<CreateApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let name = Name::parse(&body.name, "/name")?;
-    let scopes = body
-        .scopes
-        .iter()
-        .map(|s| match s.as_str() {
-            "read" => Ok(Scope::Read),
-            "write" => Ok(Scope::Write),
-            "admin" => Ok(Scope::Admin),
-            _ => Err(Error::InvalidScope),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let scopes = body.scopes.iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>, _>>()?;
     let created = sec.create_api_key(&ctx, name, Scopes::new(scopes)?, ip).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -473,6 +510,7 @@ async fn revoke_api_key(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     /// Entries per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Only entries older than this seq (from `next_before`).
     pub before: Option<i64>,
@@ -516,4 +554,39 @@ async fn get_audit_entry(
     Path(id): Path<uuid::Uuid>,
 ) -> Result<Json<AuditEntry>, ApiError> {
     Ok(Json(sec.audit_entry(&ctx, id).await?))
+}
+
+// ---- security events ------------------------------------------------------
+
+/// Query of `GET /api/v1/security-events`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SecurityEventQuery {
+    /// Events per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Only events older than this one (the last id of the previous page).
+    pub before: Option<uuid::Uuid>,
+}
+
+/// A page of security events.
+#[derive(serde::Serialize, ToSchema)]
+pub struct SecurityEventList {
+    /// Newest first.
+    pub items: Vec<crate::events::SecurityEvent>,
+}
+
+/// List security events
+///
+/// Requests to this workspace that were refused: bad or expired credentials,
+/// forbidden actions, rate limits. Refused sign-ins are recorded per client
+/// address only (a sign-in names no workspace until it succeeds).
+#[utoipa::path(get, path = "/api/v1/security-events", tag = "audit", security(("bearer" = [])), params(SecurityEventQuery),
+    responses((status = 200, body = SecurityEventList),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, invalid_query.", body = Problem, content_type = "application/problem+json")))]
+async fn list_security_events(
+    State(sec): State<Security>,
+    ctx: TenantCtx,
+    Query(q): Query<SecurityEventQuery>,
+) -> Result<Json<SecurityEventList>, ApiError> {
+    Ok(Json(SecurityEventList { items: sec.security_events(&ctx, q.before, q.limit.unwrap_or(50)).await? }))
 }

@@ -9,6 +9,7 @@ use crate::model::{ApiKeyRow, Tenant, UserRow};
 use chrono::{DateTime, Duration, Utc};
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
 use stackpro_core::Role;
+use stackpro_store::jobs::JobTx;
 use stackpro_store::{exec, on_db, Dialect, ResultExt, SystemTx, TenantTx};
 use uuid::Uuid;
 
@@ -47,17 +48,22 @@ pub async fn list_tenants(tx: &mut SystemTx) -> Result<Vec<Tenant>, Error> {
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
 }
 
-/// A tenant by id or slug, across tenants.
+/// A tenant by id, across tenants.
 ///
 /// # Errors
 /// The database's error.
-pub async fn find_tenant(tx: &mut SystemTx, id_or_slug: &str) -> Result<Option<Tenant>, Error> {
-    const BY_SLUG: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
-    const BY_ID: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
-    Ok(match id_or_slug.parse::<TenantId>() {
-        Ok(id) => on_db!(tx, |c| sqlx::query_as(BY_ID).bind(id).fetch_optional(c).await)?,
-        Err(_) => on_db!(tx, |c| sqlx::query_as(BY_SLUG).bind(id_or_slug).fetch_optional(c).await)?,
-    })
+pub async fn tenant_by_id(tx: &mut SystemTx, id: TenantId) -> Result<Option<Tenant>, Error> {
+    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+}
+
+/// A tenant by slug, across tenants.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenant_by_slug(tx: &mut SystemTx, slug: &str) -> Result<Option<Tenant>, Error> {
+    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(slug).fetch_optional(c).await)?)
 }
 
 /// Deletes a tenant; every row of it goes with it by cascade, its wrapped
@@ -125,16 +131,16 @@ pub async fn rewrap_tenant_key(
 
 // ---- users ----------------------------------------------------------------
 
-const USER_COLS: &str =
-    "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at, tokens_valid_after";
+const USER_COLS: &str = "tenant_id, id, email, name, password_hash, role, status, created_at, last_login_at, \
+     tokens_valid_after, invited_by";
 
 /// Inserts a member.
 ///
 /// # Errors
 /// `email_taken` when the email is already a member.
 pub async fn insert_user(tx: &mut TenantTx, u: &UserRow) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO users (tenant_id, id, email, name, password_hash, role, status, created_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    const SQL: &str = "INSERT INTO users (tenant_id, id, email, name, password_hash, role, status, created_at, \
+                       invited_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     let tenant = tx.tenant_id();
     exec!(
         tx,
@@ -147,6 +153,7 @@ pub async fn insert_user(tx: &mut TenantTx, u: &UserRow) -> Result<(), Error> {
             .bind(&u.role)
             .bind(&u.status)
             .bind(u.created_at)
+            .bind(u.invited_by)
     )
     .on_unique_violation(|| Error::EmailTaken(u.email.clone()))?;
     Ok(())
@@ -188,10 +195,12 @@ pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
 /// # Errors
 /// The database's error.
 pub async fn sign_in_candidates(tx: &mut SystemTx, email: &str, slug: Option<&str>) -> Result<Vec<UserRow>, Error> {
+    // Most recently used first: sign-in without a workspace tries that one.
     const SQL: &str = "SELECT u.tenant_id, u.id, u.email, u.name, u.password_hash, u.role, u.status, u.created_at, \
-                       u.last_login_at, u.tokens_valid_after FROM users u JOIN tenants t ON t.id = u.tenant_id \
+                       u.last_login_at, u.tokens_valid_after, u.invited_by \
+                       FROM users u JOIN tenants t ON t.id = u.tenant_id \
                        WHERE u.email = $1 AND u.status = 'active' AND ($2 IS NULL OR t.slug = $2) \
-                       ORDER BY u.created_at LIMIT 10";
+                       ORDER BY COALESCE(u.last_login_at, u.created_at) DESC, u.id LIMIT 10";
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(email).bind(slug).fetch_all(c).await)?)
 }
 
@@ -645,6 +654,17 @@ pub async fn expire_resets(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>) 
     Ok(())
 }
 
+/// Withdraws the invitations a member sent that are still pending; returns
+/// the invited members' ids.
+///
+/// # Errors
+/// The database's error.
+pub async fn withdraw_invitations_of(tx: &mut TenantTx, inviter: UserId) -> Result<Vec<UserId>, Error> {
+    const SQL: &str = "DELETE FROM users WHERE tenant_id = $1 AND invited_by = $2 AND status = 'invited' RETURNING id";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(inviter).fetch_all(c).await)?)
+}
+
 /// Revokes every API key a member created; returns how many.
 ///
 /// # Errors
@@ -663,4 +683,52 @@ pub async fn revoke_keys_of(tx: &mut TenantTx, user: UserId, now: DateTime<Utc>)
 pub async fn revoked_families_since(tx: &mut SystemTx, since: DateTime<Utc>) -> Result<Vec<Uuid>, Error> {
     const SQL: &str = "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at > $1";
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(since).fetch_all(c).await)?)
+}
+
+// ---- invalidations --------------------------------------------------------
+
+/// Records an invalidation in the transaction that takes the rights away;
+/// `tenant` is the tenant it concerns (a tenant transaction may only record
+/// its own).
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_invalidation(
+    tx: &mut impl JobTx,
+    tenant: TenantId,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO auth_invalidations (id, tenant_id, what, at) VALUES ($1, $2, $3, $4)";
+    exec!(tx, sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant).bind(what).bind(now))?;
+    Ok(())
+}
+
+/// Invalidations recorded after `since`, oldest first: `(id, what, at)`.
+///
+/// # Errors
+/// The database's error.
+pub async fn invalidations_since(
+    tx: &mut SystemTx,
+    since: DateTime<Utc>,
+) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, Error> {
+    const SQL: &str = "SELECT id, what, at FROM auth_invalidations WHERE at > $1 ORDER BY at LIMIT 10000";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(since).fetch_all(c).await)?)
+}
+
+/// Deletes invalidations and security events older than their keeping time;
+/// returns how many rows went.
+///
+/// # Errors
+/// The database's error.
+pub async fn sweep_security(
+    tx: &mut SystemTx,
+    invalidations_before: DateTime<Utc>,
+    events_before: DateTime<Utc>,
+) -> Result<u64, Error> {
+    const INVALIDATIONS: &str = "DELETE FROM auth_invalidations WHERE at < $1";
+    const EVENTS: &str = "DELETE FROM security_events WHERE at < $1";
+    let a = exec!(tx, sqlx::query(INVALIDATIONS).bind(invalidations_before))?;
+    let b = exec!(tx, sqlx::query(EVENTS).bind(events_before))?;
+    Ok(a + b)
 }

@@ -35,8 +35,20 @@ pub struct Claims {
     pub sid: uuid::Uuid,
     /// Issued at (Unix seconds).
     pub iat: i64,
+    /// Issued at, in microseconds (absent from tokens of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_us: Option<i64>,
     /// Expires at (Unix seconds).
     pub exp: i64,
+}
+
+impl Claims {
+    /// When the token was issued, in microseconds; for a token without
+    /// `iat_us`, the start of its second (so it is refused by a change made
+    /// in that same second: the safe side).
+    pub fn issued_at_micros(&self) -> i64 {
+        self.iat_us.unwrap_or(self.iat.saturating_mul(1_000_000))
+    }
 }
 
 /// Issues and checks access tokens.
@@ -71,7 +83,14 @@ impl AccessTokens {
     pub fn issue(&self, tenant: TenantId, user: UserId, session: uuid::Uuid) -> Result<(String, DateTime<Utc>), Error> {
         let now = self.clock.now();
         let exp = now + self.ttl;
-        let claims = Claims { sub: user, tid: tenant, sid: session, iat: now.timestamp(), exp: exp.timestamp() };
+        let claims = Claims {
+            sub: user,
+            tid: tenant,
+            sid: session,
+            iat: now.timestamp(),
+            iat_us: Some(now.timestamp_micros()),
+            exp: exp.timestamp(),
+        };
         let key = EncodingKey::from_secret(&self.key);
         let token = encode(&Header::new(Algorithm::HS256), &claims, &key).map_err(|e| Error::Crypto(e.to_string()))?;
         Ok((token, exp))

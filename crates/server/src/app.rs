@@ -3,6 +3,7 @@
 
 use crate::http;
 use crate::metrics::Metrics;
+use crate::serve::Lifecycle;
 use anyhow::Context;
 use axum::extract::{FromRef, State};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -16,10 +17,12 @@ use stackpro_security::mail::Mailer;
 use stackpro_security::tokens::AccessTokens;
 use stackpro_security::{Security, Settings};
 use stackpro_store::jobs::Worker;
-use stackpro_store::{BlobStore, Bus, Counters, Db};
+use stackpro_store::{BlobStore, Bus, Counters, Db, Redis, RedisHealth};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
@@ -40,6 +43,10 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The token `/metrics` requires, when set.
     pub metrics_token: Option<Arc<secrecy::SecretString>>,
+    /// Redis, when scaled out.
+    pub redis: Option<Redis>,
+    /// Whether the server is shutting down.
+    pub lifecycle: Lifecycle,
 }
 
 impl FromRef<AppState> for Security {
@@ -100,6 +107,8 @@ pub struct Parts {
     pub bus: Bus,
     /// Counters.
     pub counters: Counters,
+    /// Redis, when configured.
+    pub redis: Option<Redis>,
 }
 
 impl App {
@@ -116,17 +125,23 @@ impl App {
             tracing::warn!(path = %cfg.master_key_file.display(), "generated a new master key (mode 0600): back it up, \
                 without it no tenant's encrypted data can be read");
         }
-        let (bus, counters) = match &cfg.redis_url {
+        // A Redis that does not answer yet is not fatal: limits count per
+        // replica until it does (see stackpro_store::redis).
+        let redis = match &cfg.redis_url {
             Some(url) => {
                 let client =
                     redis::Client::open(secrecy::ExposeSecret::expose_secret(url)).context("STACKPRO_REDIS_URL")?;
-                let bus = Bus::redis(client.clone()).await.context("connecting to Redis")?;
-                (bus, Counters::redis(client).await.context("connecting to Redis")?)
+                Some(Redis::connect(client, cfg.redis_timeout).await)
             }
+            None => None,
+        };
+        let (bus, counters) = match &redis {
+            Some(r) => (Bus::redis(r.clone()), Counters::redis(r.clone())),
             None => (Bus::local(), Counters::local()),
         };
         let blobs = BlobStore::open(&cfg.blobs).context("opening blob storage")?;
-        let mailer = Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from).context("configuring SMTP")?;
+        let mailer =
+            Mailer::new(cfg.smtp_url.as_ref(), &cfg.smtp_from, cfg.smtp_timeout).context("configuring SMTP")?;
         let signing_key = stackpro_security::tokens::signing_key(&db, &keys, clock.now())
             .await
             .context("loading the token signing key")?;
@@ -136,6 +151,7 @@ impl App {
             refresh_ttl: cfg.refresh_token_ttl,
             rate_per_ip: cfg.auth_rate_per_ip,
             rate_per_account: cfg.auth_rate_per_account,
+            signup_rate_per_ip: cfg.signup_rate_per_ip,
         };
         let audit_key =
             stackpro_security::crypto::server_secret(&db, &keys, stackpro_security::audit::CHAIN_KEY, clock.now())
@@ -152,7 +168,7 @@ impl App {
         let secrets = stackpro_security::service::ServerSecrets { audit_chain: audit_key, job_payloads };
         let security =
             Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings, secrets);
-        Ok(Parts { db, security, blobs, bus, counters })
+        Ok(Parts { db, security, blobs, bus, counters, redis })
     }
 
     /// Builds the whole application.
@@ -165,6 +181,7 @@ impl App {
         let (api, openapi) = api_router().split_for_parts();
         let openapi = with_server_errors(openapi);
         let openapi = Arc::new(openapi.to_pretty_json().context("rendering OpenAPI")?);
+        let lifecycle = Lifecycle::default();
         let state = AppState {
             auth: Arc::new(parts.security.clone()),
             security: parts.security.clone(),
@@ -172,6 +189,8 @@ impl App {
             metrics: metrics.clone(),
             openapi,
             metrics_token: cfg.metrics_token.clone().map(Arc::new),
+            redis: parts.redis.clone(),
+            lifecycle: lifecycle.clone(),
         };
         parts.security.load_ended_sessions().await.context("loading signed-out sessions")?;
         let follower = parts.security.clone();
@@ -180,28 +199,43 @@ impl App {
                 tracing::error!(error.cause_chain = ?e, "cannot follow credential-cache invalidations");
             }
         });
+        let poller = parts.security.clone();
+        tokio::spawn(async move { poller.poll_invalidations().await });
         let worker = Worker::new(parts.db.clone(), clock.clone())
+            .with_lease(cfg.job_lease)
             .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job())
             .handle(stackpro_security::service::RESET_JOB, parts.security.reset_job())
+            .handle(stackpro_security::service::SWEEP_JOB, parts.security.sweep_job())
             .handle(
                 stackpro_store::jobs::SWEEP,
                 stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
             );
         stackpro_store::jobs::schedule_sweep(&parts.db, clock.now()).await.context("scheduling the job sweep")?;
+        parts.security.schedule_sweep().await.context("scheduling the security sweep")?;
 
+        let edge = http::Edge {
+            metrics,
+            trust_proxy: cfg.trust_proxy,
+            lifecycle,
+            hsts: cfg.public_url.starts_with("https://"),
+            events: parts.security.events().clone(),
+            request_timeout: cfg.request_timeout,
+        };
         let mut router = Router::new()
             .merge(api)
             .nest("/api", Router::new().fallback(http::not_found))
             .merge(crate::web::router(cfg.web_dir.as_deref()))
             .fallback(http::not_found)
             .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
-            .layer(from_fn_with_state(http::Edge { metrics, trust_proxy: cfg.trust_proxy }, http::edge))
+            .layer(RequestBodyTimeoutLayer::new(cfg.body_read_timeout))
+            .layer(from_fn_with_state(edge, http::edge))
             .with_state(state.clone());
         if let Some(cors) = http::cors(&cfg.cors_origins) {
             router = router.layer(cors);
         }
         let router = router.layer(
             ServiceBuilder::new()
+                .layer(from_fn(http::sanitize_request_id))
                 .layer(SetRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone(), http::MakeV7))
                 .layer(TraceLayer::new_for_http().make_span_with(http::make_span))
                 .layer(PropagateRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone()))
@@ -211,34 +245,62 @@ impl App {
     }
 
     /// Serves on `listener` until `shutdown` resolves, running the job worker
-    /// beside; in-flight requests finish before it returns.
+    /// beside, then shuts down as [`crate::serve`] describes: draining,
+    /// closing, and exiting by the configured deadline. On the signal the
+    /// worker stops claiming; its running job has until shortly before the
+    /// deadline to finish, and is then handed back for another replica.
     ///
     /// # Errors
-    /// When the listener fails.
+    /// Never at present; kept fallible for the TLS listener to come.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let cfg = &self.config;
+        let fd_limit = crate::serve::raise_fd_limit();
+        // Keep descriptors for the database, Redis, SMTP and the log.
+        let max_connections = match fd_limit {
+            Some(limit) if (limit as usize) < cfg.max_connections + 256 => {
+                let fit = (limit as usize).saturating_sub(256).max(16);
+                tracing::warn!(
+                    fd_limit = limit,
+                    configured = cfg.max_connections,
+                    max_connections = fit,
+                    "the open-file limit is too low for STACKPRO_MAX_CONNECTIONS: serving fewer connections"
+                );
+                fit
+            }
+            _ => cfg.max_connections,
+        };
+        let limits = crate::serve::Limits {
+            header_read_timeout: cfg.header_read_timeout,
+            max_connections,
+            drain: cfg.shutdown_drain,
+            deadline: cfg.shutdown_timeout,
+        };
+        // The running job gets the time left after draining, less a margin
+        // to hand it back before the deadline.
+        let grace = cfg.shutdown_timeout.saturating_sub(cfg.shutdown_drain).saturating_sub(Duration::from_secs(2));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mut worker_stop = stop_rx.clone();
-        let worker = tokio::spawn(self.worker.clone().run(std::time::Duration::from_millis(500), async move {
-            let _ = worker_stop.wait_for(|s| *s).await;
-        }));
-        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await
-            .context("serving HTTP")?;
-        let _ = worker.await;
-        self.state.db.close().await;
+        let worker = tokio::spawn(self.worker.clone().run(Duration::from_millis(500), stop_rx, grace));
+        let signalled = Arc::new(std::sync::OnceLock::new());
+        let mark = signalled.clone();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = mark.set(Instant::now());
+            let _ = stop_tx.send(true);
+        };
+        crate::serve::serve(listener, self.router, limits, self.state.lifecycle.clone(), shutdown).await;
+        let since = signalled.get().copied().unwrap_or_else(Instant::now);
+        let left = cfg.shutdown_timeout.saturating_sub(since.elapsed());
+        if tokio::time::timeout(left, worker).await.is_err() {
+            tracing::warn!("shutdown deadline reached with the job worker still running");
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.state.db.close()).await;
         Ok(())
     }
 }
-
 /// Every API route with its OpenAPI annotations.
 pub fn api_router() -> OpenApiRouter<AppState> {
     let mut doc = ApiDoc::openapi();
@@ -321,16 +383,38 @@ async fn healthz() -> impl IntoResponse {
 
 /// Readiness
 ///
-/// Answers 200 while the database answers, 503 `unavailable` otherwise.
+/// 200 while this replica can serve: `{status: "ready" | "degraded", checks}`
+/// with the state of each dependency (`degraded`: Redis is down, so rate
+/// limits count per replica, and everything else works). 503 `unavailable`
+/// while the database does not answer or the replica is shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "system",
-    responses((status = 200, description = "`{status: \"ready\"}`", body = Object),
-        (status = 503, description = "unavailable", body = stackpro_core::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "`{status: \"ready\" | \"degraded\", checks: {database: {status}, redis?: {status, down_secs?, error?}}}`", body = Object),
+        (status = 503, description = "unavailable: shutting down, or the database does not answer", body = stackpro_core::Problem, content_type = "application/problem+json")))]
 async fn readyz(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    s.db.ping().await.map_err(|e| {
-        tracing::warn!(error.cause_chain = ?e, "not ready: database unreachable");
-        ApiError::new(Code::Unavailable, "The database is unreachable.").with_retry_after(5)
-    })?;
-    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
+    if s.lifecycle.is_draining() {
+        return Err(ApiError::new(Code::Unavailable, "This replica is shutting down.").with_retry_after(1));
+    }
+    let db = match tokio::time::timeout(Duration::from_secs(2), s.db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 2 s".to_owned()),
+    };
+    if let Err(e) = &db {
+        tracing::warn!(error = %e, "not ready: database unreachable");
+        return Err(ApiError::new(Code::Unavailable, "The database is unreachable.").with_retry_after(5));
+    }
+    let mut checks = serde_json::json!({ "database": { "status": "up" } });
+    let mut status = "ready";
+    if let Some(redis) = &s.redis {
+        checks["redis"] = match redis.health() {
+            RedisHealth::Up => serde_json::json!({ "status": "up" }),
+            RedisHealth::Down { for_secs, error } => {
+                status = "degraded";
+                serde_json::json!({ "status": "down", "down_secs": for_secs, "error": error })
+            }
+        };
+    }
+    Ok(axum::Json(serde_json::json!({ "status": status, "checks": checks })))
 }
 
 /// Prometheus metrics
@@ -356,6 +440,8 @@ async fn metrics_text(
             return Err(ApiError::new(Code::Unauthorized, "Send the metrics token as a bearer token."));
         }
     }
+    s.metrics.connections.set(s.lifecycle.open_connections() as i64);
+    s.metrics.events_dropped.set(s.security.events().dropped() as i64);
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()))
 }
 

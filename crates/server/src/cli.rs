@@ -44,6 +44,12 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCmd,
     },
+    /// Refused requests recorded as security events.
+    Security {
+        /// What to do with security events.
+        #[command(subcommand)]
+        action: SecurityCmd,
+    },
     /// Key management.
     Keys {
         /// What to do with keys.
@@ -88,11 +94,50 @@ pub enum TenantCmd {
     List,
     /// Delete a tenant, its rows, blobs and data key (irreversible).
     Delete {
-        /// Tenant id or slug.
-        tenant: String,
+        /// Which workspace.
+        #[command(flatten)]
+        which: Which,
         /// Confirm the deletion.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// How a command names a workspace: its id or its slug, or either (refused
+/// when the text is one workspace's id and another's slug).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Which {
+    /// The workspace's id or slug.
+    #[arg(value_name = "ID_OR_SLUG", conflicts_with_all = ["id", "slug"])]
+    pub tenant: Option<String>,
+    /// The workspace's id.
+    #[arg(long, conflicts_with = "slug")]
+    pub id: Option<String>,
+    /// The workspace's slug.
+    #[arg(long)]
+    pub slug: Option<String>,
+}
+
+/// `stackpro security …`
+#[derive(Subcommand, Debug)]
+pub enum SecurityCmd {
+    /// Refused requests, newest first.
+    Events {
+        /// Only this workspace's (id or slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only this client IP's.
+        #[arg(long)]
+        ip: Option<String>,
+        /// Only this kind (a problem code: unauthorized, forbidden, rate_limited, ...).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only the last N minutes.
+        #[arg(long)]
+        since_minutes: Option<i64>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 
@@ -101,9 +146,15 @@ pub enum TenantCmd {
 pub enum AuditCmd {
     /// Verify a tenant's hash chain; exits 1 naming the first bad entry.
     Verify {
-        /// Tenant id or slug.
+        /// The workspace's id or slug.
+        #[arg(long, conflicts_with_all = ["id", "slug"])]
+        tenant: Option<String>,
+        /// The workspace's id.
+        #[arg(long, conflicts_with = "slug")]
+        id: Option<String>,
+        /// The workspace's slug.
         #[arg(long)]
-        tenant: String,
+        slug: Option<String>,
     },
 }
 
@@ -159,9 +210,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Tenant { action } => tenant(cfg, clock, action).await,
-        Command::Audit { action: AuditCmd::Verify { tenant } } => {
+        Command::Audit { action: AuditCmd::Verify { tenant, id, slug } } => {
             let parts = App::parts(&cfg, clock).await?;
-            let t = parts.security.find_tenant(&tenant).await?;
+            let t = resolve(&parts.security, &Which { tenant, id, slug }).await?;
             let v = parts.security.verify_audit_of(t.id).await?;
             if v.ok {
                 println!("audit chain of {} ({}) is intact: {} entries verified", t.slug, t.id, v.checked);
@@ -201,6 +252,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        Command::Security { action: SecurityCmd::Events { tenant, ip, kind, since_minutes, limit } } => {
+            let parts = App::parts(&cfg, clock.clone()).await?;
+            let tenant = match tenant {
+                Some(t) => Some(resolve(&parts.security, &Which { tenant: Some(t), id: None, slug: None }).await?.id),
+                None => None,
+            };
+            let filter = stackpro_security::events::EventFilter {
+                tenant,
+                ip,
+                kind,
+                since: since_minutes.map(|m| clock.now() - chrono::Duration::minutes(m)),
+                limit: limit.clamp(1, 10_000),
+            };
+            let events = parts.security.query_security_events(&filter).await?;
+            println!(
+                "{:<32} {:<16} {:<22} {:<7} {:<30} {:<38} detail",
+                "at", "ip", "kind", "method", "route", "tenant"
+            );
+            for e in events {
+                println!(
+                    "{:<32} {:<16} {:<22} {:<7} {:<30} {:<38} {}",
+                    e.at.to_rfc3339(),
+                    e.ip,
+                    e.kind,
+                    e.method,
+                    e.route,
+                    e.tenant_id.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                    e.detail
+                );
+            }
+            Ok(0)
+        }
         Command::Config { .. } | Command::Openapi => Ok(0),
     }
 }
@@ -228,9 +311,9 @@ async fn seed_demo(app: &App) -> anyhow::Result<(String, String)> {
     let email = "demo@example.com";
     let password = stackpro_security::crypto::random_token("").chars().take(16).collect::<String>();
     let sec = &app.state.security;
-    match sec.find_tenant("demo-bakery").await {
-        Ok(t) => sec.set_password_by_email(t.id, email, &password).await?,
-        Err(_) => {
+    match sec.tenant_by_slug("demo-bakery").await? {
+        Some(t) => sec.set_password_by_email(t.id, email, &password).await?,
+        None => {
             let s = Signup {
                 email: Email::parse(email)?,
                 password: Password::parse(&password)?,
@@ -270,8 +353,8 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
                 println!("{:<38} {:<30} {:<25} {}", t.id.to_string(), t.slug, t.created_at.to_rfc3339(), t.name);
             }
         }
-        TenantCmd::Delete { tenant, yes } => {
-            let t = sec.find_tenant(&tenant).await?;
+        TenantCmd::Delete { which, yes } => {
+            let t = resolve(sec, &which).await?;
             if !yes {
                 bail!(
                     "deleting {} ({}) destroys all its data and its key for good: add --yes to confirm",
@@ -285,6 +368,43 @@ async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<
         }
     }
     Ok(0)
+}
+
+/// Finds the workspace a command names, says which one it found (on
+/// stderr), and refuses what it cannot resolve unambiguously: text that is
+/// one workspace's id and another's slug must be given as `--id` or `--slug`.
+async fn resolve(sec: &stackpro_security::Security, which: &Which) -> anyhow::Result<stackpro_security::model::Tenant> {
+    use stackpro_core::ids::TenantId;
+    let by_id = |raw: &str| {
+        raw.parse::<TenantId>().map_err(|_| anyhow::anyhow!("--id: {raw:?} is not a workspace id (a UUID)"))
+    };
+    let found = match (&which.tenant, &which.id, &which.slug) {
+        (None, Some(id), None) => sec.tenant_by_id(by_id(id)?).await?,
+        (None, None, Some(slug)) => sec.tenant_by_slug(slug).await?,
+        (Some(either), None, None) => {
+            let as_id = match either.parse::<TenantId>() {
+                Ok(id) => sec.tenant_by_id(id).await?,
+                Err(_) => None,
+            };
+            let as_slug = sec.tenant_by_slug(either).await?;
+            match (as_id, as_slug) {
+                (Some(a), Some(b)) if a.id != b.id => bail!(
+                    "{either:?} is ambiguous: it is the id of workspace {} ({:?}) and the slug of workspace {}                      ({:?}); say which with --id or --slug",
+                    a.id,
+                    a.name,
+                    b.id,
+                    b.name
+                ),
+                (Some(t), _) | (None, Some(t)) => Some(t),
+                (None, None) => None,
+            }
+        }
+        _ => bail!("name one workspace: its id or slug, --id ID or --slug SLUG"),
+    };
+    let what = which.tenant.as_ref().or(which.id.as_ref()).or(which.slug.as_ref()).cloned().unwrap_or_default();
+    let t = found.ok_or_else(|| anyhow::anyhow!("no workspace {what:?}"))?;
+    eprintln!("workspace {} (id {}), named {:?}, created {}", t.slug, t.id, t.name, t.created_at.to_rfc3339());
+    Ok(t)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

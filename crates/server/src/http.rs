@@ -1,15 +1,21 @@
-//! The middleware every request passes through, outermost first: request id,
-//! tracing span, problem rendering (with the request id, and the cause logged
-//! once), metrics, client IP, security headers.
+//! The middleware every request passes through, outermost first: request-id
+//! check, request id, tracing span, problem rendering (with the request id,
+//! and the cause logged once), CORS, then the edge: client IP, the request's
+//! deadline, metrics, security events, security headers; innermost, the body's
+//! read timeout and size limit.
 
-use crate::metrics::Metrics;
+use crate::metrics::{method_label, status_label, Metrics};
+use crate::serve::Lifecycle;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use stackpro_core::error::{problem_response, REQUEST_ID_HEADER};
+use stackpro_core::tenancy::CtxSlot;
 use stackpro_core::{ApiError, ClientIp, Code};
+use stackpro_security::events::{Recorder, Refusal};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 use tower_http::request_id::{MakeRequestId, RequestId};
@@ -104,30 +110,86 @@ pub struct Edge {
     pub metrics: Metrics,
     /// Take the client IP from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Whether shutdown has begun (answers then carry `Connection: close`).
+    pub lifecycle: Lifecycle,
+    /// Send `Strict-Transport-Security` (the public URL is https).
+    pub hsts: bool,
+    /// Where refused requests are recorded.
+    pub events: Recorder,
+    /// Longest time from a request's headers to its answer.
+    pub request_timeout: std::time::Duration,
 }
 
-/// One middleware (one boxed future per request, not three) that decides the
-/// client IP, records the matched route and the metrics, and sets the headers
-/// that hold on every answer.
+/// The problem codes recorded as security events: refused credentials,
+/// refused actions, rate limits, and guessed one-time tokens. An expired
+/// access token is routine (clients refresh it) and is not recorded.
+fn is_refusal(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unauthorized
+            | Code::InvalidCredentials
+            | Code::RefreshTokenInvalid
+            | Code::Forbidden
+            | Code::RateLimited
+            | Code::InviteInvalid
+            | Code::ResetTokenInvalid
+            | Code::CurrentPasswordWrong
+    )
+}
+
+/// One middleware (one boxed future per request, not several) that decides
+/// the client IP, bounds the request's time, records the matched route, the
+/// metrics and refused requests, and sets the headers that hold on every
+/// answer.
 pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let route = req.extensions().get::<MatchedPath>().cloned();
     if let Some(r) = &route {
         tracing::Span::current().record("route", r.as_str());
     }
-    let is_api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path();
+    let is_api = path.starts_with("/api/");
+    let no_store = is_api || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let ip = client_ip(&req, edge.trust_proxy);
     req.extensions_mut().insert(ClientIp(ip));
+    let slot = CtxSlot::default();
+    req.extensions_mut().insert(slot.clone());
 
-    let mut res = next.run(req).await;
+    let mut res = match tokio::time::timeout(edge.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            let mut res = ApiError::new(Code::RequestTimeout, "The request was not answered in time.").into_response();
+            // The body may be half read: the connection cannot be reused.
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            res
+        }
+    };
 
-    security_headers(res.headers_mut(), is_api);
+    security_headers(res.headers_mut(), is_api, no_store, edge.hsts);
+    if edge.lifecycle.is_draining() {
+        // Shutting down: this client should reconnect (to another replica)
+        // for its next request, not find this connection closed under it.
+        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let elapsed = start.elapsed();
     // Unmatched paths share one label, so scanners cannot blow up cardinality.
     let route = route.as_ref().map(MatchedPath::as_str).unwrap_or("unmatched");
-    edge.metrics.requests.with_label_values(&[method.as_str(), route, res.status().as_str()]).inc();
-    edge.metrics.latency.with_label_values(&[method.as_str(), route]).observe(elapsed.as_secs_f64());
+    edge.metrics.requests.with_label_values(&[method, route, status_label(res.status())]).inc();
+    edge.metrics.latency.with_label_values(&[method, route]).observe(elapsed.as_secs_f64());
+    if let Some(err) = res.extensions().get::<ApiError>().filter(|e| is_refusal(e.code())) {
+        let ctx = slot.get();
+        edge.metrics.refusals.with_label_values(&[err.code().as_str()]).inc();
+        edge.events.record(Refusal {
+            tenant: ctx.map(|c| c.tenant),
+            ip,
+            kind: err.code().as_str(),
+            method,
+            route,
+            principal: ctx.map(|c| c.principal.id()),
+            detail: err.detail(),
+        });
+    }
     // Status and latency go to the metrics, and into the log only when they
     // matter: recording them on every span costs a fifth of the throughput.
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
@@ -137,6 +199,20 @@ pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Res
         tracing::info!(status = res.status().as_u16(), latency_ms, "slow request");
     }
     res
+}
+
+/// Drops a client's `X-Request-Id` unless it is 1 to 64 of `A-Z a-z 0-9 . _ -`
+/// (a UUID, a trace id), so a new one is made: the id is echoed in answers
+/// and written to logs, where a crafted one could forge lines or headers.
+pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
+    let ok = req.headers().get(&REQUEST_ID_HEADER).is_none_or(|v| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len()) && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    });
+    if !ok {
+        req.headers_mut().remove(&REQUEST_ID_HEADER);
+    }
+    next.run(req).await
 }
 
 /// The socket peer, or with `trust_proxy` the last address a trusted proxy
@@ -164,13 +240,21 @@ const APP_CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src
 /// Headers that hold on every answer.
 ///
 /// JSON answers get what matters for an API (OWASP REST Security Cheat
-/// Sheet): no sniffing, no framing, no caching. Documents (the UI) also get
-/// the headers that only a browsing context reads.
-fn security_headers(h: &mut HeaderMap, is_api: bool) {
+/// Sheet): no sniffing, no framing, no caching. Health and metrics are never
+/// cached either (a cached "ready" is a lie). Documents (the UI) also get the
+/// headers that only a browsing context reads. Behind https, every answer
+/// tells browsers to use https only (HSTS, a year; not for subdomains, which
+/// are tenants' sites with their own certificates).
+fn security_headers(h: &mut HeaderMap, is_api: bool, no_store: bool, hsts: bool) {
     h.insert(NOSNIFF.clone(), HeaderValue::from_static("nosniff"));
+    if hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    if no_store {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if is_api {
         h.insert(CSP.clone(), HeaderValue::from_static(API_CSP));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return;
     }
     h.insert(CSP.clone(), HeaderValue::from_static(APP_CSP));

@@ -11,6 +11,7 @@ pub mod app;
 pub mod cli;
 pub mod http;
 pub mod metrics;
+pub mod serve;
 pub mod web;
 
 pub use app::App;

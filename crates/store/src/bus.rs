@@ -1,8 +1,11 @@
 //! Publish/subscribe between the parts of one process, or between replicas
 //! through Redis. Messages are fire-and-forget: a subscriber that is not
-//! listening misses them (durable work goes through [`crate::jobs`]).
+//! listening misses them, and while Redis is down publishing fails at once
+//! (durable work goes through [`crate::jobs`]; anything that must reach every
+//! replica also has a way through the database, the bus only makes it fast).
 
 use crate::error::StoreError;
+use crate::redis::Redis;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -17,19 +20,14 @@ pub enum Bus {
     /// Within this process.
     Local(Arc<Mutex<HashMap<String, broadcast::Sender<Bytes>>>>),
     /// Across replicas, through Redis PUBLISH/SUBSCRIBE.
-    Redis {
-        /// The client, for new subscriber connections.
-        client: redis::Client,
-        /// The shared connection for publishing.
-        conn: redis::aio::ConnectionManager,
-    },
+    Redis(Redis),
 }
 
 impl std::fmt::Debug for Bus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Bus::Local(_) => "Bus::Local",
-            Bus::Redis { .. } => "Bus::Redis",
+            Bus::Redis(_) => "Bus::Redis",
         })
     }
 }
@@ -41,12 +39,8 @@ impl Bus {
     }
 
     /// A bus over Redis.
-    ///
-    /// # Errors
-    /// When Redis cannot be reached.
-    pub async fn redis(client: redis::Client) -> Result<Bus, StoreError> {
-        let conn = redis::aio::ConnectionManager::new(client.clone()).await?;
-        Ok(Bus::Redis { client, conn })
+    pub fn redis(redis: Redis) -> Bus {
+        Bus::Redis(redis)
     }
 
     /// Publishes a message on a topic.
@@ -63,20 +57,20 @@ impl Bus {
                 }
                 Ok(())
             }
-            Bus::Redis { conn, .. } => {
-                let mut conn = conn.clone();
-                redis::cmd("PUBLISH").arg(topic).arg(msg.as_ref()).query_async::<i64>(&mut conn).await?;
+            Bus::Redis(redis) => {
+                let cmd = redis::cmd("PUBLISH").arg(topic).arg(msg.as_ref()).to_owned();
+                redis.run(|mut c| async move { cmd.query_async::<i64>(&mut c).await }).await?;
                 Ok(())
             }
         }
     }
 
-    /// Subscribes to a topic; the stream ends when the bus goes away. A slow
-    /// local subscriber skips what it lagged behind on rather than blocking
-    /// publishers.
+    /// Subscribes to a topic; the stream ends when the bus goes away (or the
+    /// Redis connection drops). A slow local subscriber skips what it lagged
+    /// behind on rather than blocking publishers.
     ///
     /// # Errors
-    /// When Redis cannot be reached.
+    /// When Redis cannot be reached within its deadline.
     pub async fn subscribe(&self, topic: &str) -> Result<BoxStream<'static, Bytes>, StoreError> {
         match self {
             Bus::Local(topics) => {
@@ -87,9 +81,15 @@ impl Bus {
                 };
                 Ok(BroadcastStream::new(rx).filter_map(|m| async move { m.ok() }).boxed())
             }
-            Bus::Redis { client, .. } => {
-                let mut pubsub = client.get_async_pubsub().await?;
-                pubsub.subscribe(topic).await?;
+            Bus::Redis(redis) => {
+                let connect = async {
+                    let mut pubsub = redis.client().get_async_pubsub().await?;
+                    pubsub.subscribe(topic).await?;
+                    Ok::<_, redis::RedisError>(pubsub)
+                };
+                let pubsub = tokio::time::timeout(redis.timeout() * 2, connect)
+                    .await
+                    .map_err(|_| StoreError::RedisUnavailable("subscribing timed out".into()))??;
                 Ok(pubsub.into_on_message().map(|m| Bytes::copy_from_slice(m.get_payload_bytes())).boxed())
             }
         }

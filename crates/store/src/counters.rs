@@ -3,6 +3,7 @@
 //! `window`; the counter then disappears.
 
 use crate::error::StoreError;
+use crate::redis::Redis;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,96 +18,89 @@ pub struct Count {
 }
 
 /// Expiring counters. Cheap to clone.
-#[derive(Clone)]
-pub enum Counters {
-    /// Within this process.
-    Local(Arc<Mutex<HashMap<String, (i64, Instant)>>>),
-    /// Shared by every replica through Redis.
-    Redis(redis::aio::ConnectionManager),
-}
-
-impl std::fmt::Debug for Counters {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Counters::Local(_) => "Counters::Local",
-            Counters::Redis(_) => "Counters::Redis",
-        })
-    }
+///
+/// With Redis they are shared by every replica; while Redis cannot be
+/// reached they are counted on this replica instead (a limit of N then holds
+/// per replica rather than in total), so a failing Redis weakens limits for a
+/// while but never stops sign-in.
+#[derive(Clone, Debug)]
+pub struct Counters {
+    local: Arc<Mutex<HashMap<String, (i64, Instant)>>>,
+    redis: Option<Redis>,
 }
 
 impl Counters {
     /// In-process counters.
     pub fn local() -> Counters {
-        Counters::Local(Arc::new(Mutex::new(HashMap::new())))
+        Counters { local: Arc::new(Mutex::new(HashMap::new())), redis: None }
     }
 
-    /// Counters on Redis.
-    ///
-    /// # Errors
-    /// When Redis cannot be reached.
-    pub async fn redis(client: redis::Client) -> Result<Counters, StoreError> {
-        Ok(Counters::Redis(redis::aio::ConnectionManager::new(client).await?))
+    /// Counters on Redis, counted locally while it is unreachable.
+    pub fn redis(redis: Redis) -> Counters {
+        Counters { redis: Some(redis), ..Counters::local() }
     }
 
     /// Adds `by` to `key` in a window of `window`, starting the window if the
     /// key is new.
     ///
     /// # Errors
-    /// When Redis cannot be reached.
+    /// When Redis answers with an error (not when it cannot be reached).
     pub async fn incr(&self, key: &str, by: i64, window: Duration) -> Result<Count, StoreError> {
-        match self {
-            Counters::Local(map) => {
-                let now = Instant::now();
-                let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-                if map.len() > 100_000 {
-                    map.retain(|_, (_, until)| *until > now);
+        if let Some(redis) = &self.redis {
+            let ms = window.as_millis().max(1) as u64;
+            // INCRBY then PEXPIRE NX (Redis 7): the window starts at the
+            // first increment and is not extended by later ones.
+            let pipe = redis::pipe()
+                .atomic()
+                .cmd("INCRBY")
+                .arg(key)
+                .arg(by)
+                .cmd("PEXPIRE")
+                .arg(key)
+                .arg(ms)
+                .arg("NX")
+                .cmd("PTTL")
+                .arg(key)
+                .to_owned();
+            match redis.run(|mut c| async move { pipe.query_async::<(i64, i64, i64)>(&mut c).await }).await {
+                Ok((value, _, pttl)) => {
+                    return Ok(Count { value, resets_in: Duration::from_millis(pttl.max(0) as u64) });
                 }
-                let entry = map.entry(key.to_owned()).or_insert((0, now + window));
-                if entry.1 <= now {
-                    *entry = (0, now + window);
-                }
-                entry.0 += by;
-                Ok(Count { value: entry.0, resets_in: entry.1.saturating_duration_since(now) })
-            }
-            Counters::Redis(conn) => {
-                let mut conn = conn.clone();
-                let ms = window.as_millis().max(1) as u64;
-                // INCRBY then PEXPIRE NX (Redis 7): the window starts at the
-                // first increment and is not extended by later ones.
-                let (value, _, pttl): (i64, i64, i64) = redis::pipe()
-                    .atomic()
-                    .cmd("INCRBY")
-                    .arg(key)
-                    .arg(by)
-                    .cmd("PEXPIRE")
-                    .arg(key)
-                    .arg(ms)
-                    .arg("NX")
-                    .cmd("PTTL")
-                    .arg(key)
-                    .query_async(&mut conn)
-                    .await?;
-                Ok(Count { value, resets_in: Duration::from_millis(pttl.max(0) as u64) })
+                Err(StoreError::RedisUnavailable(_)) => {}
+                Err(e) => return Err(e),
             }
         }
+        Ok(self.incr_local(key, by, window))
+    }
+
+    fn incr_local(&self, key: &str, by: i64, window: Duration) -> Count {
+        let now = Instant::now();
+        let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, until)| *until > now);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((0, now + window));
+        if entry.1 <= now {
+            *entry = (0, now + window);
+        }
+        entry.0 += by;
+        Count { value: entry.0, resets_in: entry.1.saturating_duration_since(now) }
     }
 
     /// Forgets a key (after a successful login, say).
     ///
     /// # Errors
-    /// When Redis cannot be reached.
+    /// When Redis answers with an error (not when it cannot be reached).
     pub async fn reset(&self, key: &str) -> Result<(), StoreError> {
-        match self {
-            Counters::Local(map) => {
-                map.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-                Ok(())
-            }
-            Counters::Redis(conn) => {
-                let mut conn = conn.clone();
-                redis::cmd("DEL").arg(key).query_async::<i64>(&mut conn).await?;
-                Ok(())
+        self.local.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        if let Some(redis) = &self.redis {
+            let cmd = redis::cmd("DEL").arg(key).to_owned();
+            match redis.run(|mut c| async move { cmd.query_async::<i64>(&mut c).await }).await {
+                Ok(_) | Err(StoreError::RedisUnavailable(_)) => {}
+                Err(e) => return Err(e),
             }
         }
+        Ok(())
     }
 }
 

@@ -202,7 +202,11 @@ impl Db {
                 Ok(Db::Sqlite(pool))
             }
             DatabaseUrl::Postgres(url) => {
-                let opts = PgConnectOptions::from_str(url)?;
+                // Bounds on what one statement or one forgotten transaction
+                // may hold: a stuck query fails instead of holding a
+                // connection (and a shutdown) for ever.
+                let opts = PgConnectOptions::from_str(url)?
+                    .options([("statement_timeout", "30s"), ("idle_in_transaction_session_timeout", "60s")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))

@@ -17,9 +17,12 @@ pub enum StoreError {
     /// The blob store failed.
     #[error("blob store: {0}")]
     Blob(#[from] object_store::Error),
-    /// Redis failed.
+    /// Redis answered with an error.
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    /// Redis cannot be reached or missed its deadline (see [`crate::redis`]).
+    #[error("redis unavailable: {0}")]
+    RedisUnavailable(String),
     /// A stored value could not be decoded.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -32,6 +35,7 @@ impl ErrorCode for StoreError {
                 Code::Unavailable
             }
             StoreError::Redis(e) if e.is_io_error() || e.is_connection_dropped() => Code::Unavailable,
+            StoreError::RedisUnavailable(_) => Code::Unavailable,
             _ => Code::Internal,
         }
     }

@@ -1,12 +1,22 @@
 //! The durable job queue: a table in the same database, so a write and the
 //! jobs it causes commit in one transaction.
 //!
-//! A job is claimed by setting a lease (`locked_until`); a worker that dies
-//! loses its lease and the job becomes claimable again. On PostgreSQL the
-//! claim uses `FOR UPDATE SKIP LOCKED`, so replicas racing for jobs never take
-//! the same one; SQLite has a single writer and needs no row locks. Failures
-//! retry with exponential backoff up to `max_attempts`; recurring jobs
-//! (`every`) are rescheduled after each run.
+//! A job is claimed by setting a short lease (`locked_until`) that the worker
+//! renews while the job runs; a worker that dies stops renewing, and the job
+//! becomes claimable again once the lease ends (so within one lease, 30 s by
+//! default). On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so
+//! replicas racing for jobs never take the same one; SQLite has a single
+//! writer and needs no row locks. Every run has a deadline
+//! ([`JobHandler::timeout`]). Failures retry with exponential backoff up to
+//! `max_attempts`, unless the handler says retrying is pointless
+//! ([`JobError::Fail`]); recurring jobs (`every`) are rescheduled after each
+//! run. On shutdown a worker stops claiming and gives its running job a
+//! grace period, then hands it back ([`release`]) for another replica.
+//!
+//! A job may run twice (its replica died after the side effect but before
+//! recording it), so a handler's side effects carry an idempotency key the
+//! receiver can honour: the email job, for one, sends a `Message-ID` derived
+//! from the job id.
 
 use crate::db::{Conn, Db, Dialect, SystemTx, TenantTx};
 use crate::error::StoreError;
@@ -188,6 +198,50 @@ const RESCHEDULE: &str = "UPDATE jobs SET status = 'queued', attempts = 0, run_a
      locked_until = NULL, last_error = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $4";
 const RETRY: &str = "UPDATE jobs SET status = $2, run_at = $3, locked_by = NULL, locked_until = NULL, \
      last_error = $4, updated_at = $5 WHERE id = $1 AND locked_by = $6";
+const RENEW: &str = "UPDATE jobs SET locked_until = $2, updated_at = $3 \
+     WHERE id = $1 AND locked_by = $4 AND status = 'running'";
+// An interrupted run does not count as an attempt.
+const RELEASE: &str = "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = $2, locked_by = NULL, \
+     locked_until = NULL, updated_at = $2 WHERE id = $1 AND locked_by = $3 AND status = 'running'";
+
+/// Why a run did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobError {
+    /// Worth another attempt later (a server down, a deadline missed).
+    Retry(String),
+    /// Will never succeed (a refused recipient, a corrupt payload): the job
+    /// fails at once instead of retrying.
+    Fail(String),
+}
+
+impl JobError {
+    fn message(&self) -> &str {
+        match self {
+            JobError::Retry(m) | JobError::Fail(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Retry(m) => write!(f, "{m} (will retry)"),
+            JobError::Fail(m) => write!(f, "{m} (will not retry)"),
+        }
+    }
+}
+
+impl From<String> for JobError {
+    fn from(m: String) -> Self {
+        JobError::Retry(m)
+    }
+}
+
+impl From<&str> for JobError {
+    fn from(m: &str) -> Self {
+        JobError::Retry(m.to_owned())
+    }
+}
 
 /// The wait before retry number `attempts` (1-based): 2^(attempts-1) seconds,
 /// at most an hour.
@@ -197,11 +251,12 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// Records the end of a run: success, reschedule of a recurring job, retry
-/// with backoff, or failure after the last attempt.
+/// with backoff, or failure after the last attempt (or at once for
+/// [`JobError::Fail`]).
 ///
 /// # Errors
 /// The database's error.
-pub async fn finish(db: &Db, job: &Job, outcome: Result<(), String>, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn finish(db: &Db, job: &Job, outcome: Result<(), JobError>, now: DateTime<Utc>) -> Result<(), StoreError> {
     let worker = job.locked_by.clone().unwrap_or_default();
     let mut tx = db.system_tx().await?;
     match (outcome, job.every_secs) {
@@ -213,7 +268,8 @@ pub async fn finish(db: &Db, job: &Job, outcome: Result<(), String>, now: DateTi
             exec!(tx, sqlx::query(RESCHEDULE).bind(job.id).bind(next).bind(now).bind(&worker))?;
         }
         (Err(e), _) => {
-            let (status, run_at) = if job.attempts >= job.max_attempts {
+            let last = matches!(e, JobError::Fail(_)) || job.attempts >= job.max_attempts;
+            let (status, run_at) = if last {
                 match job.every_secs {
                     // A recurring job never dies: it waits for its next period.
                     Some(every) => ("queued", now + Duration::seconds(every)),
@@ -222,9 +278,35 @@ pub async fn finish(db: &Db, job: &Job, outcome: Result<(), String>, now: DateTi
             } else {
                 ("queued", now + backoff(job.attempts))
             };
-            exec!(tx, sqlx::query(RETRY).bind(job.id).bind(status).bind(run_at).bind(&e).bind(now).bind(&worker))?;
+            let msg = e.message();
+            exec!(tx, sqlx::query(RETRY).bind(job.id).bind(status).bind(run_at).bind(msg).bind(now).bind(&worker))?;
         }
     }
+    tx.commit().await
+}
+
+/// Extends the lease of a running job; `false` when the worker no longer
+/// holds it (it ran out and another worker took the job).
+///
+/// # Errors
+/// The database's error.
+pub async fn renew(db: &Db, job: &Job, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let worker = job.locked_by.clone().unwrap_or_default();
+    let mut tx = db.system_tx().await?;
+    let n = exec!(tx, sqlx::query(RENEW).bind(job.id).bind(until).bind(now).bind(&worker))?;
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
+/// Hands a running job back to the queue, due at once, without counting the
+/// interrupted run as an attempt (a worker shutting down).
+///
+/// # Errors
+/// The database's error.
+pub async fn release(db: &Db, job: &Job, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let worker = job.locked_by.clone().unwrap_or_default();
+    let mut tx = db.system_tx().await?;
+    exec!(tx, sqlx::query(RELEASE).bind(job.id).bind(now).bind(&worker))?;
     tx.commit().await
 }
 
@@ -286,7 +368,7 @@ pub struct Sweeper {
 
 #[async_trait::async_trait]
 impl JobHandler for Sweeper {
-    async fn run(&self, _: &Job) -> Result<(), String> {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
         let n = sweep(&self.db, self.clock.now(), Duration::days(7)).await.map_err(|e| e.to_string())?;
         if n > 0 {
             tracing::info!(jobs.deleted = n, "swept finished jobs");
@@ -298,8 +380,25 @@ impl JobHandler for Sweeper {
 /// Runs one kind of job.
 #[async_trait::async_trait]
 pub trait JobHandler: Send + Sync + 'static {
-    /// Does the work; an error is recorded and retried with backoff.
-    async fn run(&self, job: &Job) -> Result<(), String>;
+    /// Does the work; an error is recorded and, unless it is
+    /// [`JobError::Fail`], retried with backoff.
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+
+    /// The deadline of one run; a run that misses it is abandoned and
+    /// retried like a failure.
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(300)
+    }
+}
+
+/// How one run ended.
+enum Ran {
+    /// The handler returned (or missed its deadline).
+    Finished(Result<(), JobError>),
+    /// Another worker holds the job now: nothing to record.
+    LeaseLost,
+    /// Shutdown interrupted it: hand it back.
+    Interrupted,
 }
 
 /// Claims due jobs and runs them with their handlers until shut down.
@@ -309,19 +408,26 @@ pub struct Worker {
     clock: Clock,
     name: String,
     handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
-    lease: Duration,
+    lease: std::time::Duration,
 }
 
 impl Worker {
-    /// A worker with no handlers yet.
+    /// A worker with no handlers yet and a 30-second lease.
     pub fn new(db: Db, clock: Clock) -> Worker {
         Worker {
             db,
             clock,
             name: format!("worker-{}", Uuid::now_v7()),
             handlers: Arc::new(HashMap::new()),
-            lease: Duration::minutes(5),
+            lease: std::time::Duration::from_secs(30),
         }
+    }
+
+    /// Sets the lease: how long a job stays claimed without renewal, and so
+    /// how soon a dead replica's job is retried.
+    pub fn with_lease(mut self, lease: std::time::Duration) -> Worker {
+        self.lease = lease.max(std::time::Duration::from_secs(1));
+        self
     }
 
     /// Registers the handler of a kind.
@@ -330,36 +436,118 @@ impl Worker {
         self
     }
 
+    fn kinds(&self) -> Vec<String> {
+        self.handlers.keys().cloned().collect()
+    }
+
+    fn lease(&self) -> Duration {
+        Duration::from_std(self.lease).unwrap_or(Duration::seconds(30))
+    }
+
+    /// Claims the next due job for this worker.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn claim(&self) -> Result<Option<Job>, StoreError> {
+        claim(&self.db, &self.name, &self.kinds(), self.clock.now(), self.lease()).await
+    }
+
     /// Runs every due job now, one after another; returns how many ran.
     ///
     /// # Errors
     /// The database's error.
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
-        let kinds: Vec<String> = self.handlers.keys().cloned().collect();
-        while let Some(job) = claim(&self.db, &self.name, &kinds, self.clock.now(), self.lease).await? {
-            let outcome = match self.handlers.get(&job.kind) {
-                Some(h) => h.run(&job).await,
-                None => Err(format!("no handler for job kind {:?}", job.kind)),
-            };
-            if let Err(e) = &outcome {
-                tracing::warn!(job.id = %job.id, job.kind = %job.kind, job.attempts = job.attempts, error = %e, "job failed");
-            }
-            finish(&self.db, &job, outcome, self.clock.now()).await?;
+        while let Some(job) = self.claim().await? {
+            self.run_claimed(job, std::future::pending()).await?;
             ran += 1;
         }
         Ok(ran)
     }
 
-    /// Polls for due jobs every `every` until `shutdown` resolves.
-    pub async fn run(self, every: std::time::Duration, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
+    /// Runs a claimed job to its end, renewing its lease meanwhile, and
+    /// records the outcome; `interrupt` resolving hands the job back.
+    async fn run_claimed(&self, job: Job, interrupt: impl std::future::Future<Output = ()>) -> Result<(), StoreError> {
+        match self.execute(&job, interrupt).await {
+            Ran::Finished(outcome) => {
+                if let Err(e) = &outcome {
+                    tracing::warn!(job.id = %job.id, job.kind = %job.kind, job.attempts = job.attempts, error = %e, "job failed");
+                }
+                finish(&self.db, &job, outcome, self.clock.now()).await
+            }
+            Ran::LeaseLost => {
+                tracing::warn!(job.id = %job.id, job.kind = %job.kind, "lost the lease of a running job; another worker has it");
+                Ok(())
+            }
+            Ran::Interrupted => {
+                tracing::info!(job.id = %job.id, job.kind = %job.kind, "handing a running job back for another replica");
+                release(&self.db, &job, self.clock.now()).await
+            }
+        }
+    }
+
+    async fn execute(&self, job: &Job, interrupt: impl std::future::Future<Output = ()>) -> Ran {
+        let Some(handler) = self.handlers.get(&job.kind) else {
+            return Ran::Finished(Err(JobError::Fail(format!("no handler for job kind {:?}", job.kind))));
+        };
+        let deadline = handler.timeout();
+        let work = tokio::time::timeout(deadline, handler.run(job));
+        tokio::pin!(work);
+        tokio::pin!(interrupt);
+        let mut renewal = tokio::time::interval(self.lease / 3);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        renewal.tick().await; // the first tick is immediate: the claim just set the lease
         loop {
-            if let Err(e) = self.drain().await {
-                tracing::error!(error.cause_chain = ?e, "job worker could not reach the database");
+            tokio::select! {
+                done = &mut work => {
+                    return Ran::Finished(done.unwrap_or_else(|_| {
+                        Err(JobError::Retry(format!("did not finish within {} s", deadline.as_secs())))
+                    }));
+                }
+                _ = renewal.tick() => {
+                    let now = self.clock.now();
+                    match renew(&self.db, job, now + self.lease(), now).await {
+                        Ok(true) => {}
+                        Ok(false) => return Ran::LeaseLost,
+                        // The database may come back before the lease ends.
+                        Err(e) => tracing::warn!(job.id = %job.id, error.cause_chain = ?e, "could not renew a job's lease"),
+                    }
+                }
+                _ = &mut interrupt => return Ran::Interrupted,
+            }
+        }
+    }
+
+    /// Polls for due jobs every `every` until `stop` turns true. Then it
+    /// claims nothing more; the job running at that moment has `grace` to
+    /// finish before it is handed back.
+    pub async fn run(
+        self,
+        every: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        grace: std::time::Duration,
+    ) {
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            match self.claim().await {
+                Ok(Some(job)) => {
+                    let mut stopping = stop.clone();
+                    let interrupt = async move {
+                        let _ = stopping.wait_for(|s| *s).await;
+                        tokio::time::sleep(grace).await;
+                    };
+                    if let Err(e) = self.run_claimed(job, interrupt).await {
+                        tracing::error!(error.cause_chain = ?e, "job worker could not record a job's end");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error.cause_chain = ?e, "job worker could not reach the database"),
             }
             tokio::select! {
-                _ = &mut shutdown => break,
+                _ = stop.wait_for(|s| *s) => break,
                 _ = tokio::time::sleep(every) => {}
             }
         }

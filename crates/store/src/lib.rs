@@ -19,9 +19,11 @@ pub mod counters;
 pub mod db;
 pub mod error;
 pub mod jobs;
+pub mod redis;
 
 pub use blob::BlobStore;
 pub use bus::Bus;
 pub use counters::Counters;
 pub use db::{Conn, Db, Dialect, SystemTx, TenantTx};
 pub use error::{ResultExt, StoreError};
+pub use redis::{Redis, RedisHealth};

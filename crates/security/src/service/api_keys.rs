@@ -47,7 +47,9 @@ impl Security {
             name: name.as_str().to_owned(),
             prefix: secret.chars().take(10).collect(),
             scopes: scopes.to_stored(),
-            created_by: ctx.user(),
+            // A key made with a key belongs to that key's creator: a key
+            // never outlives, or outranks, the person behind it.
+            created_by: Some(ctx.person.ok_or(Error::Forbidden("Only a member's credentials can create API keys."))?),
             created_at: self.now(),
             last_used_at: None,
             revoked_at: None,
@@ -81,8 +83,9 @@ impl Security {
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
         self.audit(&mut tx, &actor, "api_key.revoked", Some(format!("api_key:{id}")), json!({ "name": key.name }))
             .await?;
+        let pending = self.invalidate(&mut tx, vec![Forget::ApiKey(ctx.tenant, id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::ApiKey(ctx.tenant, id)).await;
+        self.announce(pending).await;
         Ok(())
     }
 }

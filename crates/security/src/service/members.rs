@@ -74,9 +74,10 @@ impl Security {
         ip: IpAddr,
     ) -> Result<Invitation, Error> {
         require_write(ctx, Role::Admin)?;
-        if role == Role::Owner && ctx.role != Role::Owner {
-            return Err(Error::Forbidden("Only an owner can invite another owner."));
+        if !ctx.role.at_least(role) {
+            return Err(Error::Forbidden("You cannot invite someone with more rights than your own."));
         }
+        let inviter = ctx.person.ok_or(Error::Forbidden("Only a member's credentials can invite."))?;
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(ctx.tenant.to_string()))?;
@@ -91,6 +92,7 @@ impl Security {
             created_at: now,
             last_login_at: None,
             tokens_valid_after: None,
+            invited_by: Some(inviter),
         };
         store::insert_user(&mut tx, &user).await?;
         let token = random_token("");
@@ -118,7 +120,9 @@ impl Security {
         Ok(Invitation { member: Member::from(&user), invite_url, email_sent: self.0.mailer.sends() })
     }
 
-    /// Accepts an invitation: sets the password (and name) and signs in.
+    /// Accepts an invitation: sets the password (and name) and signs in. An
+    /// invitation grants no more than its sender holds now: one whose sender
+    /// left, or no longer may invite to that role, is refused.
     ///
     /// # Errors
     /// `invite_invalid`, `weak_password`.
@@ -131,6 +135,15 @@ impl Security {
     ) -> Result<Session, Error> {
         let (mut tx, user, hash, now) =
             self.redeem(token, "invite", || Error::InviteInvalid, password, "/password").await?;
+        let inviter = match user.invited_by {
+            Some(id) => store::user(&mut tx, id).await?.filter(UserRow::is_active),
+            None => None,
+        };
+        let may_grant = inviter.is_some_and(|i| i.role().at_least(Role::Admin) && i.role().at_least(user.role()));
+        if !may_grant {
+            tracing::warn!(tenant.id = %user.tenant_id, user.id = %user.id, "refused an invitation its sender can no longer give");
+            return Err(Error::InviteInvalid);
+        }
         store::set_password(&mut tx, user.id, &hash, name.as_ref().map(Name::as_str), now).await?;
         store::touch_login(&mut tx, user.id, now).await?;
         let user = store::user(&mut tx, user.id).await?.ok_or(Error::InviteInvalid)?;
@@ -170,12 +183,16 @@ impl Security {
         )
         .await?;
         let user = store::user(&mut tx, id).await?.ok_or_else(|| Error::MemberNotFound(id.to_string()))?;
+        // Their API keys are capped by their role when used, so forgetting
+        // the member is enough for every replica to apply the new role.
+        let pending = self.invalidate(&mut tx, vec![Forget::User(ctx.tenant, id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::User(ctx.tenant, id)).await;
+        self.announce(pending).await;
         Ok(Member::from(&user))
     }
 
-    /// Removes a member (or withdraws an invitation); their sessions end.
+    /// Removes a member (or withdraws an invitation): their sessions end,
+    /// their API keys are revoked and the invitations they sent withdrawn.
     ///
     /// # Errors
     /// `member_not_found`, `forbidden`, `last_owner`.
@@ -194,20 +211,27 @@ impl Security {
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
         // Keys act with their creator's authority: they leave with them.
         let keys = store::revoke_keys_of(&mut tx, id, self.now()).await?;
+        // What they sent, they can no longer stand behind.
+        let invitations = store::withdraw_invitations_of(&mut tx, id).await?;
         store::delete_user(&mut tx, id).await?;
         self.audit(
             &mut tx,
             &actor,
             "member.removed",
             Some(format!("user:{id}")),
-            json!({ "email": user.email, "role": user.role, "revoked_api_keys": keys.len() }),
+            json!({
+                "email": user.email,
+                "role": user.role,
+                "revoked_api_keys": keys.len(),
+                "withdrawn_invitations": invitations.len(),
+            }),
         )
         .await?;
+        let mut forget = vec![Forget::User(ctx.tenant, id)];
+        forget.extend(keys.into_iter().map(|k| Forget::ApiKey(ctx.tenant, k)));
+        let pending = self.invalidate(&mut tx, forget).await?;
         tx.commit().await?;
-        self.forget(Forget::User(ctx.tenant, id)).await;
-        for key in keys {
-            self.forget(Forget::ApiKey(ctx.tenant, key)).await;
-        }
+        self.announce(pending).await;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use crate::audit::{self, AuditRow, Verification};
 use crate::cache::{AuthCache, CachedUser, Forget};
 use crate::crypto::{random_token, token_hash, DataKey, Keyring};
 use crate::error::Error;
+use crate::events::Recorder;
 use crate::mail::Mailer;
 use crate::model::*;
 use crate::password;
@@ -17,9 +18,10 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
-use stackpro_core::{Clock, Principal, Role, TenantCtx};
-use stackpro_store::jobs::{self, JobHandler, NewJob};
+use stackpro_core::{Clock, Principal, Role, Slug, TenantCtx};
+use stackpro_store::jobs::{self, JobError, JobHandler, NewJob};
 use stackpro_store::{Bus, Counters, Db, TenantTx};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -48,6 +50,8 @@ pub struct Settings {
     pub rate_per_ip: u64,
     /// Attempts per account per window.
     pub rate_per_account: u64,
+    /// Workspaces one IP may create per hour.
+    pub signup_rate_per_ip: u64,
 }
 
 /// Identity, keys, audit and rate limits. Cheap to clone.
@@ -67,7 +71,17 @@ struct Inner {
     settings: Settings,
     audit_key: [u8; 32],
     job_key: [u8; 32],
+    events: Recorder,
 }
+
+/// How often a replica reads the invalidations others recorded.
+pub const INVALIDATION_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How far behind the newest invalidation seen each read looks again.
+pub const INVALIDATION_OVERLAP: Duration = Duration::minutes(2);
+
+/// Invalidations recorded in a transaction, to announce once it committed.
+#[must_use = "announce the invalidations after the commit"]
+pub(crate) struct Pending(Vec<Forget>);
 
 /// Server-wide secrets, each stored wrapped by the master key
 /// (see [`crate::crypto::server_secret`]).
@@ -82,6 +96,12 @@ pub struct ServerSecrets {
 pub const JOB_PAYLOAD_KEY: &str = "job_payload_key";
 /// The job kind that looks up accounts for a password-reset request.
 pub const RESET_JOB: &str = "auth.password_reset_request";
+/// The recurring job that deletes old invalidations and security events.
+pub const SWEEP_JOB: &str = "security.sweep";
+/// How long recorded invalidations are kept (replicas read them within seconds).
+const KEEP_INVALIDATIONS: Duration = Duration::hours(1);
+/// How long security events are kept.
+const KEEP_EVENTS: Duration = Duration::days(90);
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
@@ -119,6 +139,7 @@ impl Security {
         settings: Settings,
         secrets: ServerSecrets,
     ) -> Security {
+        let db_for_events = db.clone();
         Security(Arc::new(Inner {
             db,
             bus,
@@ -131,6 +152,7 @@ impl Security {
             settings,
             audit_key: secrets.audit_chain,
             job_key: secrets.job_payloads,
+            events: Recorder::start(db_for_events),
         }))
     }
 
@@ -146,6 +168,10 @@ impl Security {
     pub fn keys(&self) -> &Keyring {
         &self.0.keys
     }
+    /// The security-event stream, for the server's edge to record refusals.
+    pub fn events(&self) -> &Recorder {
+        &self.0.events
+    }
     /// The tag of a new tenant's empty chain.
     pub(crate) fn genesis_tag(&self, tenant: TenantId) -> String {
         audit::head_tag(&self.0.audit_key, tenant, 0, audit::GENESIS)
@@ -156,18 +182,41 @@ impl Security {
         &self.0.cache
     }
 
-    /// Forgets cached credentials here and on every other replica. Called
-    /// after the commit that took rights away.
-    pub(crate) async fn forget(&self, what: Forget) {
-        self.apply(&what);
-        match serde_json::to_vec(&what) {
-            Ok(msg) => {
-                if let Err(e) = self.0.bus.publish(crate::cache::TOPIC, msg.into()).await {
-                    // Other replicas still drop the entry when its TTL ends.
-                    tracing::warn!(error.cause_chain = ?e, "could not publish a cache invalidation");
+    /// Records, in the transaction that takes rights away, what every
+    /// replica must forget. The rows are what make revocation reliable: each
+    /// replica reads new ones every second ([`Security::poll_invalidations`]),
+    /// whether or not the bus message reached it. Announce the result after
+    /// the commit.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub(crate) async fn invalidate(
+        &self,
+        tx: &mut impl stackpro_store::jobs::JobTx,
+        what: Vec<Forget>,
+    ) -> Result<Pending, Error> {
+        let now = self.now();
+        for w in &what {
+            let text = serde_json::to_string(w).map_err(|e| Error::Crypto(format!("encoding an invalidation: {e}")))?;
+            store::insert_invalidation(tx, w.tenant(), &text, now).await?;
+        }
+        Ok(Pending(what))
+    }
+
+    /// After the commit: forgets here at once and tells the other replicas
+    /// through the bus, which makes it take effect there within milliseconds
+    /// instead of the poll's second. A failed publish loses nothing.
+    pub(crate) async fn announce(&self, pending: Pending) {
+        for what in pending.0 {
+            self.apply(&what);
+            match serde_json::to_vec(&what) {
+                Ok(msg) => {
+                    if let Err(e) = self.0.bus.publish(crate::cache::TOPIC, msg.into()).await {
+                        tracing::debug!(error.cause_chain = ?e, "could not publish a cache invalidation; replicas poll for it");
+                    }
                 }
+                Err(e) => tracing::warn!(error = %e, "could not encode a cache invalidation"),
             }
-            Err(e) => tracing::warn!(error = %e, "could not encode a cache invalidation"),
         }
     }
 
@@ -179,7 +228,8 @@ impl Security {
     ///
     /// When the subscription drops (Redis restarted), everything cached is
     /// forgotten, since messages sent meanwhile are lost, and it resubscribes
-    /// with backoff; it returns only if the bus is gone for good.
+    /// every second; it returns only if the bus is gone for good. What the
+    /// bus loses the database still carries ([`Security::poll_invalidations`]).
     pub async fn follow_invalidations(&self) -> Result<(), Error> {
         use futures::StreamExt;
         let mut delay = std::time::Duration::from_millis(100);
@@ -199,13 +249,58 @@ impl Security {
                     if matches!(self.0.bus, Bus::Local(_)) {
                         return Ok(());
                     }
-                    tracing::error!("lost the cache-invalidation subscription; resubscribing");
+                    tracing::warn!("lost the cache-invalidation subscription; resubscribing");
                 }
-                Err(e) => tracing::error!(error.cause_chain = ?e, "cannot subscribe to cache invalidations; retrying"),
+                Err(e) => tracing::debug!(error.cause_chain = ?e, "cannot subscribe to cache invalidations; retrying"),
             }
             self.0.cache.forget_all();
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            delay = (delay * 2).min(std::time::Duration::from_secs(1));
+        }
+    }
+
+    /// Reads the invalidations other processes recorded (other replicas, the
+    /// CLI) every [`INVALIDATION_POLL`] and applies the new ones, for ever.
+    /// This is what bounds staleness when the bus fails: a replica that
+    /// missed a message forgets within about a second anyway. Rows are read
+    /// again for [`INVALIDATION_OVERLAP`] after the newest one seen, so a
+    /// transaction that commits late, or a replica whose clock lags, is not
+    /// skipped; ids already applied are skipped.
+    pub async fn poll_invalidations(&self) {
+        let mut high = self.now();
+        let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        let mut failing = false;
+        loop {
+            tokio::time::sleep(INVALIDATION_POLL).await;
+            let since = high - INVALIDATION_OVERLAP;
+            let rows = async {
+                let mut sys = self.0.db.system_read().await?;
+                let rows = store::invalidations_since(&mut sys, since).await?;
+                sys.commit().await?;
+                Ok::<_, Error>(rows)
+            };
+            let rows = match rows.await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error.cause_chain = ?e, "cannot read invalidations; cached rights expire by themselves");
+                    }
+                    failing = true;
+                    continue;
+                }
+            };
+            failing = false;
+            for (id, what, at) in rows {
+                high = high.max(at);
+                if seen.insert(id, at).is_some() {
+                    continue;
+                }
+                match serde_json::from_str::<Forget>(&what) {
+                    Ok(what) => self.apply(&what),
+                    Err(e) => tracing::warn!(error = %e, "unreadable invalidation"),
+                }
+            }
+            seen.retain(|_, at| *at > since);
         }
     }
 
@@ -264,12 +359,17 @@ impl Security {
 
     // ---- rate limits ------------------------------------------------------
 
-    /// Takes one place in `key`'s window, refusing (and giving it back)
-    /// when the window is full.
+    /// Takes one place in `key`'s 15-minute window, refusing (and giving it
+    /// back) when the window is full.
     async fn reserve(&self, key: &str, max: u64) -> Result<(), Error> {
-        let count = self.0.counters.incr(key, 1, WINDOW).await?;
+        self.reserve_in(key, max, WINDOW).await
+    }
+
+    /// Takes one place in `key`'s window of `window`.
+    async fn reserve_in(&self, key: &str, max: u64, window: std::time::Duration) -> Result<(), Error> {
+        let count = self.0.counters.incr(key, 1, window).await?;
         if count.value as u64 > max {
-            self.release(key).await;
+            self.release_in(key, window).await;
             tracing::warn!(rate_limit.key = %key, rate_limit.count = count.value, "rate limit reached");
             return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
         }
@@ -278,7 +378,11 @@ impl Security {
 
     /// Gives back a place taken by [`Security::reserve`].
     async fn release(&self, key: &str) {
-        if let Err(e) = self.0.counters.incr(key, -1, WINDOW).await {
+        self.release_in(key, WINDOW).await
+    }
+
+    async fn release_in(&self, key: &str, window: std::time::Duration) {
+        if let Err(e) = self.0.counters.incr(key, -1, window).await {
             tracing::warn!(error.cause_chain = ?e, "could not release a rate-limit reservation");
         }
     }
@@ -368,6 +472,60 @@ impl Security {
         EmailJob(self.clone())
     }
 
+    /// The job handler of [`SWEEP_JOB`].
+    pub fn sweep_job(&self) -> SweepJob {
+        SweepJob(self.clone())
+    }
+
+    /// Schedules the hourly [`SWEEP_JOB`] once (a unique key keeps it single
+    /// across restarts and replicas).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn schedule_sweep(&self) -> Result<(), Error> {
+        let now = self.now();
+        let mut sys = self.0.db.system_tx().await?;
+        let job = NewJob {
+            every: Some(Duration::hours(1)),
+            unique_key: Some(SWEEP_JOB.into()),
+            ..NewJob::new(SWEEP_JOB, json!({}), now)
+        };
+        jobs::enqueue(&mut sys, job, now).await?;
+        sys.commit().await?;
+        Ok(())
+    }
+
+    /// The workspace's security events, newest first (admins).
+    ///
+    /// # Errors
+    /// `forbidden` below admin.
+    pub async fn security_events(
+        &self,
+        ctx: &TenantCtx,
+        before: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<crate::events::SecurityEvent>, Error> {
+        ctx.require(Role::Admin).map_err(|_| Error::Forbidden("Only owners and admins see security events."))?;
+        let mut tx = self.0.db.tenant_read(ctx).await?;
+        let events = crate::events::of_tenant(&mut tx, before, limit.clamp(1, 200)).await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// Security events across tenants, for operators (`stackpro security events`).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn query_security_events(
+        &self,
+        filter: &crate::events::EventFilter,
+    ) -> Result<Vec<crate::events::SecurityEvent>, Error> {
+        let mut sys = self.0.db.system_read().await?;
+        let events = crate::events::query(&mut sys, filter).await?;
+        sys.commit().await?;
+        Ok(events)
+    }
+
     /// When a principal is seen; used by the authenticator.
     pub(crate) async fn touch_api_key(&self, tenant: TenantId, id: ApiKeyId) -> Result<(), Error> {
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
@@ -398,13 +556,34 @@ pub struct ResetJob(Security);
 
 #[async_trait::async_trait]
 impl JobHandler for ResetJob {
-    async fn run(&self, job: &jobs::Job) -> Result<(), String> {
-        let p = self.0.open_job(RESET_JOB, &job.payload)?;
-        let email = p.get("email").and_then(|v| v.as_str()).ok_or("payload lacks email")?;
-        let email = Email::parse(email).map_err(|e| e.to_string())?;
+    async fn run(&self, job: &jobs::Job) -> Result<(), JobError> {
+        let p = self.0.open_job(RESET_JOB, &job.payload).map_err(JobError::Fail)?;
+        let email = p.get("email").and_then(|v| v.as_str()).ok_or(JobError::Fail("payload lacks email".into()))?;
+        let email = Email::parse(email).map_err(|e| JobError::Fail(e.to_string()))?;
         let tenant = p.get("tenant").and_then(|v| v.as_str());
         let ip = p.get("ip").and_then(|v| v.as_str()).and_then(|v| v.parse().ok());
-        self.0.send_reset_links(email, tenant, ip).await.map_err(|e| e.to_string())
+        self.0.send_reset_links(email, tenant, ip).await.map_err(|e| JobError::Retry(e.to_string()))
+    }
+}
+
+/// Deletes invalidations older than an hour and security events older than
+/// 90 days ([`SWEEP_JOB`]).
+#[derive(Clone, Debug)]
+pub struct SweepJob(Security);
+
+#[async_trait::async_trait]
+impl JobHandler for SweepJob {
+    async fn run(&self, _: &jobs::Job) -> Result<(), JobError> {
+        let now = self.0.now();
+        let mut tx = self.0 .0.db.system_tx().await.map_err(|e| e.to_string())?;
+        let n = store::sweep_security(&mut tx, now - KEEP_INVALIDATIONS, now - KEEP_EVENTS)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        if n > 0 {
+            tracing::info!(rows.deleted = n, "swept old invalidations and security events");
+        }
+        Ok(())
     }
 }
 
@@ -414,17 +593,27 @@ pub struct EmailJob(Security);
 
 #[async_trait::async_trait]
 impl JobHandler for EmailJob {
-    async fn run(&self, job: &jobs::Job) -> Result<(), String> {
-        let tenant = job.tenant_id.ok_or("email job without a tenant")?;
-        let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))?;
-        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned).ok_or(format!("payload lacks {k}"));
+    async fn run(&self, job: &jobs::Job) -> Result<(), JobError> {
+        let fail = JobError::Fail;
+        let tenant = job.tenant_id.ok_or(fail("email job without a tenant".into()))?;
+        let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| fail(format!("payload: {e}")))?;
+        let field =
+            |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned).ok_or(fail(format!("payload lacks {k}")));
         let (to, subject, body) = (field("to")?, field("subject")?, field("body")?);
-        let sealed = B64.decode(body).map_err(|e| format!("body: {e}"))?;
-        let mut tx = self.0 .0.db.tenant_tx_for(tenant).await.map_err(|e| e.to_string())?;
-        let plain = self.0.decrypt(&mut tx, &sealed, "email").await.map_err(|e| e.to_string())?;
+        let sealed = B64.decode(body).map_err(|e| fail(format!("body: {e}")))?;
+        let mut tx = self.0 .0.db.tenant_read_for(tenant).await.map_err(|e| e.to_string())?;
+        // A tenant deleted since (its key shredded) will never be readable.
+        let plain = self.0.decrypt(&mut tx, &sealed, "email").await.map_err(|e| match e {
+            Error::KeyUnavailable(_) | Error::Crypto(_) => fail(e.to_string()),
+            e => JobError::Retry(e.to_string()),
+        })?;
         drop(tx);
-        let body = String::from_utf8(plain).map_err(|e| format!("body: {e}"))?;
-        self.0 .0.mailer.send(&to, &subject, &body).await
+        let body = String::from_utf8(plain).map_err(|e| fail(format!("body: {e}")))?;
+        self.0 .0.mailer.send(&to, &subject, &body, &job.id.to_string()).await
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.0 .0.mailer.send_deadline() + std::time::Duration::from_secs(5)
     }
 }
 
@@ -446,8 +635,9 @@ impl Security {
         store::revoke_user_refresh(&mut tx, user.id, self.now()).await?;
         let actor = Actor { label: Some("operator".into()), ..Actor::default() };
         self.audit(&mut tx, &actor, "auth.password_set", Some(format!("user:{}", user.id)), json!({})).await?;
+        let pending = self.invalidate(&mut tx, vec![Forget::User(tenant, user.id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::User(tenant, user.id)).await;
+        self.announce(pending).await;
         Ok(())
     }
 }

@@ -26,12 +26,16 @@ impl Security {
         })
     }
 
-    /// Signs in with email and password. When the email has accounts in
-    /// several workspaces, the one whose password matches is chosen; `tenant`
-    /// (a slug) picks one when several match.
+    /// Signs in with email and password, to the workspace named by `tenant`
+    /// (its slug) or, without one, to the one this email used most recently.
+    ///
+    /// Every attempt does the same work, one argon2 verification, whether the
+    /// email has no account, one, or several in other workspaces, so timing
+    /// reveals nothing about them; the failure's audit entry is written off
+    /// the answer's path for the same reason.
     ///
     /// # Errors
-    /// `invalid_credentials`, `tenant_required`, `rate_limited`.
+    /// `invalid_credentials`, `rate_limited`.
     #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
@@ -51,41 +55,32 @@ impl Security {
             self.release(&ip_key).await;
             return Err(e);
         }
-        let mut sys = self.0.db.system_read().await?;
-        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
-        sys.commit().await?;
-        let mut matched = Vec::new();
-        if candidates.is_empty() {
-            password::verify(password, None).await?;
-        }
-        for c in &candidates {
-            if password::verify(password, c.password_hash.as_deref()).await? {
-                matched.push(c.clone());
+        // A workspace name that is not a valid slug names no workspace.
+        let candidate = match tenant.map(Slug::parse) {
+            Some(Err(_)) => None,
+            named => {
+                let slug = named.and_then(Result::ok);
+                let mut sys = self.0.db.system_read().await?;
+                let mut found =
+                    store::sign_in_candidates(&mut sys, email.as_str(), slug.as_ref().map(Slug::as_str)).await?;
+                sys.commit().await?;
+                (!found.is_empty()).then(|| found.swap_remove(0))
             }
-        }
-        let user = match matched.len() {
-            1 => matched.remove(0),
-            0 => {
-                for c in &candidates {
-                    let mut tx = self.0.db.tenant_tx_for(c.tenant_id).await?;
-                    let actor = Actor { id: None, label: Some(c.email.clone()), ip: Some(ip) };
-                    self.audit(
-                        &mut tx,
-                        &actor,
-                        "auth.login_failed",
-                        Some(format!("user:{}", c.id)),
-                        json!({ "reason": "wrong password" }),
-                    )
-                    .await?;
-                    tx.commit().await?;
+        };
+        let matched = password::verify(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        let user = match (matched, candidate) {
+            (true, Some(user)) => user,
+            (_, candidate) => {
+                if let Some(c) = candidate {
+                    let this = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = this.audit_failed_login(&c, ip).await {
+                            tracing::warn!(error.cause_chain = ?e, "could not audit a failed sign-in");
+                        }
+                    });
                 }
                 tracing::warn!(client.ip = %ip, "sign-in refused");
                 return Err(Error::InvalidCredentials);
-            }
-            _ => {
-                self.release(&ip_key).await;
-                self.release(&account_key).await;
-                return Err(Error::TenantRequired);
             }
         };
         self.release(&ip_key).await;
@@ -98,6 +93,15 @@ impl Security {
         let session = self.open_session(&mut tx, tenant, &user, Uuid::now_v7()).await?;
         tx.commit().await?;
         Ok(session)
+    }
+
+    async fn audit_failed_login(&self, user: &UserRow, ip: IpAddr) -> Result<(), Error> {
+        let mut tx = self.0.db.tenant_tx_for(user.tenant_id).await?;
+        let actor = Actor { id: None, label: Some(user.email.clone()), ip: Some(ip) };
+        let target = Some(format!("user:{}", user.id));
+        self.audit(&mut tx, &actor, "auth.login_failed", target, json!({ "reason": "wrong password" })).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Exchanges a refresh token for a new pair. A token used twice means it
@@ -128,8 +132,9 @@ impl Security {
                 json!({ "revoked_tokens": revoked }),
             )
             .await?;
+            let pending = self.invalidate(&mut tx, vec![Forget::Session(row.tenant_id, row.family_id)]).await?;
             tx.commit().await?;
-            self.forget(Forget::Session(row.tenant_id, row.family_id)).await;
+            self.announce(pending).await;
             tracing::warn!(tenant.id = %row.tenant_id, user.id = %row.user_id, "refresh token reused: family revoked");
             return Err(Error::RefreshTokenInvalid);
         }
@@ -155,8 +160,9 @@ impl Security {
         store::revoke_family(&mut tx, row.family_id, self.now()).await?;
         let actor = Actor { id: Some(row.user_id.0), label: None, ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.logout", Some(format!("user:{}", row.user_id)), json!({})).await?;
+        let pending = self.invalidate(&mut tx, vec![Forget::Session(row.tenant_id, row.family_id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::Session(row.tenant_id, row.family_id)).await;
+        self.announce(pending).await;
         Ok(())
     }
 
@@ -182,8 +188,9 @@ impl Security {
         store::revoke_user_refresh(&mut tx, user_id, self.now()).await?;
         let actor = Actor { id: Some(user_id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_changed", Some(format!("user:{user_id}")), json!({})).await?;
+        let pending = self.invalidate(&mut tx, vec![Forget::User(ctx.tenant, user_id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::User(ctx.tenant, user_id)).await;
+        self.announce(pending).await;
         Ok(())
     }
 
@@ -216,8 +223,12 @@ impl Security {
         tenant: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<(), Error> {
+        let slug = match tenant.map(Slug::parse) {
+            Some(Err(_)) => return Ok(()), // names no workspace: nothing to send
+            named => named.and_then(Result::ok),
+        };
         let mut sys = self.0.db.system_read().await?;
-        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
+        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), slug.as_ref().map(Slug::as_str)).await?;
         sys.commit().await?;
         for user in candidates {
             let token = random_token("");
@@ -297,8 +308,9 @@ impl Security {
         store::revoke_user_refresh(&mut tx, user.id, now).await?;
         let actor = Actor { id: Some(user.id.0), label: Some(user.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.password_reset", Some(format!("user:{}", user.id)), json!({})).await?;
+        let pending = self.invalidate(&mut tx, vec![Forget::User(user.tenant_id, user.id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::User(user.tenant_id, user.id)).await;
+        self.announce(pending).await;
         Ok(())
     }
 }

@@ -18,7 +18,7 @@ impl Security {
         let tenant_id = TenantId::new();
         let now = self.now();
         let mut tx = self.0.db.tenant_tx_for(tenant_id).await?;
-        let base = s.tenant_name.slug();
+        let base = s.tenant_name.slug().as_str().to_owned();
         let mut slug = base.clone();
         let mut tries = 0;
         while !store::insert_tenant(&mut tx, s.tenant_name.as_str(), &slug, now).await? {
@@ -45,6 +45,7 @@ impl Security {
             created_at: now,
             last_login_at: None,
             tokens_valid_after: None,
+            invited_by: None,
         };
         store::insert_user(&mut tx, &owner).await?;
         let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip };
@@ -66,7 +67,10 @@ impl Security {
     /// `rate_limited`, or the database's error.
     #[tracing::instrument(skip_all)]
     pub async fn signup(&self, s: Signup, ip: IpAddr) -> Result<Session, Error> {
-        self.reserve(&format!("rl:signup:ip:{ip}"), self.0.settings.rate_per_ip).await?;
+        // An hour's window, tighter than sign-in's: each sign-up creates a
+        // workspace, its key and its rows.
+        let window = std::time::Duration::from_secs(3600);
+        self.reserve_in(&format!("rl:signup:ip:{ip}"), self.0.settings.signup_rate_per_ip, window).await?;
         let (mut tx, tenant, owner) = self.create_tenant(&s, Some(ip)).await?;
         let actor = Actor { id: Some(owner.id.0), label: Some(owner.email.clone()), ip: Some(ip) };
         self.audit(&mut tx, &actor, "auth.signup", Some(format!("user:{}", owner.id)), json!({})).await?;
@@ -88,15 +92,26 @@ impl Security {
         Ok(t)
     }
 
-    /// A tenant by id or slug.
+    /// A tenant by id, for operators.
     ///
     /// # Errors
-    /// `tenant_not_found`.
-    pub async fn find_tenant(&self, id_or_slug: &str) -> Result<Tenant, Error> {
+    /// The database's error.
+    pub async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>, Error> {
         let mut tx = self.0.db.system_read().await?;
-        let t = store::find_tenant(&mut tx, id_or_slug).await?;
+        let t = store::tenant_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        t.ok_or_else(|| Error::TenantNotFound(id_or_slug.to_owned()))
+        Ok(t)
+    }
+
+    /// A tenant by slug, for operators.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, Error> {
+        let mut tx = self.0.db.system_read().await?;
+        let t = store::tenant_by_slug(&mut tx, slug).await?;
+        tx.commit().await?;
+        Ok(t)
     }
 
     /// Deletes a tenant and every row of it. Its wrapped data key goes too, so
@@ -111,8 +126,13 @@ impl Security {
         if !store::delete_tenant(&mut tx, id).await? {
             return Err(Error::TenantNotFound(id.to_string()));
         }
+        crate::events::detach_tenant(&mut tx, id).await?;
+        // Recorded in the database, so a running server forgets the tenant's
+        // sessions and keys within a second even when this runs in another
+        // process (the CLI) with no bus between them.
+        let pending = self.invalidate(&mut tx, vec![Forget::Tenant(id)]).await?;
         tx.commit().await?;
-        self.forget(Forget::Tenant(id)).await;
+        self.announce(pending).await;
         tracing::info!("tenant deleted and its data key destroyed");
         Ok(())
     }

@@ -227,7 +227,7 @@ async fn too_many_sign_in_attempts_are_answered_429_with_retry_after(#[case] bac
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn sign_ups_from_one_address_are_limited(#[case] backend: Backend) {
-    let app = TestApp::spawn_with(backend, |c| c.auth_rate_per_ip = 2).await;
+    let app = TestApp::spawn_with(backend, |c| c.signup_rate_per_ip = 2).await;
     app.signup("one").await;
     app.signup("two").await;
     let res = app

@@ -156,6 +156,8 @@ impl TestApp {
             // Every test client is 127.0.0.1: per-IP limits get their own test.
             auth_rate_per_ip: 100_000,
             auth_rate_per_account: 1_000,
+            signup_rate_per_ip: 100_000,
+            shutdown_drain_secs: 0,
             ..RawConfig::default()
         };
         tweak(&mut raw);

@@ -5,7 +5,7 @@ use crate::helpers::*;
 use chrono::{Duration, Utc};
 use rstest::rstest;
 use serde_json::json;
-use stackpro_store::jobs::{self, JobHandler, NewJob, Worker};
+use stackpro_store::jobs::{self, JobError, JobHandler, NewJob, Worker};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -18,10 +18,10 @@ struct Flaky(Arc<AtomicUsize>, usize);
 
 #[async_trait::async_trait]
 impl JobHandler for Flaky {
-    async fn run(&self, _: &jobs::Job) -> Result<(), String> {
+    async fn run(&self, _: &jobs::Job) -> Result<(), JobError> {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         if n <= self.1 {
-            Err(format!("failure {n}"))
+            Err(format!("failure {n}").into())
         } else {
             Ok(())
         }
@@ -159,5 +159,5 @@ async fn finished_jobs_are_swept_after_a_week_and_recurring_ones_stay(#[case] ba
     assert_eq!(jobs::sweep(&app.db, start + Duration::days(6), Duration::days(7)).await.unwrap(), 0);
     assert_eq!(jobs::sweep(&app.db, start + Duration::days(8), Duration::days(7)).await.unwrap(), 1);
     let left: Vec<_> = jobs::list(&app.db, None, 50).await.unwrap();
-    assert!(left.iter().all(|j| j.kind == jobs::SWEEP), "{left:?}");
+    assert!(left.iter().all(|j| j.every_secs.is_some()), "only recurring jobs stay: {left:?}");
 }

@@ -388,6 +388,28 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List security events
+         * @description Requests to this workspace that were refused: bad or expired credentials,
+         *     forbidden actions, rate limits. Refused sign-ins are recorded per client
+         *     address only (a sign-in names no workspace until it succeeds).
+         */
+        get: operations["list_security_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -438,7 +460,10 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 while the database answers, 503 `unavailable` otherwise.
+         * @description 200 while this replica can serve: `{status: "ready" | "degraded", checks}`
+         *     with the state of each dependency (`degraded`: Redis is down, so rate
+         *     limits count per replica, and everything else works). 503 `unavailable`
+         *     while the database does not answer or the replica is shutting down.
          */
         get: operations["readyz"];
         put?: never;
@@ -457,7 +482,10 @@ export interface components {
         AcceptInvitation: {
             /** @description The name to show to the team. */
             name?: string | null;
-            /** @description The password to sign in with from now on. */
+            /**
+             * @description The password to sign in with from now on: 10 to 1024 characters, not
+             *     the email address.
+             */
             password: string;
             /** @description The token from the invitation link. */
             token: string;
@@ -566,15 +594,18 @@ export interface components {
         ChangePasswordRequest: {
             /** @description The current password. */
             current_password: string;
-            /** @description The new password, at least 10 characters. */
+            /** @description The new password: 10 to 1024 characters, not the email address. */
             new_password: string;
         };
         /** @description Body of `POST /api/v1/api-keys`. */
         CreateApiKey: {
             /** @description What the key is for. */
             name: string;
-            /** @description Any of `read`, `write`, `admin`. */
-            scopes: string[];
+            /**
+             * @description What it may do. A key never does more than its creator may do at the
+             *     time it is used.
+             */
+            scopes: components["schemas"]["Scope"][];
         };
         /** @description A new API key with its secret, shown this once. */
         CreatedApiKey: {
@@ -594,20 +625,29 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/members`. */
         InviteMember: {
-            /** @description Who to invite. */
+            /**
+             * Format: email
+             * @description Who to invite.
+             */
             email: string;
             /** @description Their name, if known. */
             name?: string | null;
-            /** @description `owner`, `admin`, `member` or `client`. */
-            role: string;
+            /** @description Their role: at most the inviter's own. */
+            role: components["schemas"]["Role"];
         };
         /** @description Body of `POST /api/v1/auth/login`. */
         LoginRequest: {
-            /** @description Email. */
+            /**
+             * Format: email
+             * @description Email.
+             */
             email: string;
             /** @description Password. */
             password: string;
-            /** @description The workspace slug, when the email belongs to several. */
+            /**
+             * @description The workspace's slug. Without it, the workspace this email signed in
+             *     to most recently.
+             */
             tenant?: string | null;
         };
         /** @description The caller. */
@@ -657,14 +697,17 @@ export interface components {
         MemberStatus: "active" | "invited";
         /** @description Body of `POST /api/v1/auth/password-reset/confirm`. */
         PasswordResetConfirm: {
-            /** @description The new password. */
+            /** @description The new password: 10 to 1024 characters, not the email address. */
             new_password: string;
             /** @description The token from the emailed link. */
             token: string;
         };
         /** @description Body of `POST /api/v1/auth/password-reset`. */
         PasswordResetRequest: {
-            /** @description The account's email. */
+            /**
+             * Format: email
+             * @description The account's email.
+             */
             email: string;
             /** @description The workspace slug, to limit the reset to one workspace. */
             tenant?: string | null;
@@ -704,6 +747,40 @@ export interface components {
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
+        /** @description One refused request. */
+        SecurityEvent: {
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description The answer's detail. */
+            detail: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description The client's IP address. */
+            ip: string;
+            /** @description The problem code the request was answered with, e.g. `rate_limited`. */
+            kind: string;
+            /** @description The HTTP method. */
+            method: string;
+            /**
+             * Format: uuid
+             * @description The user or API key that made the request, when known.
+             */
+            principal?: string | null;
+            /** @description The matched route template, or `unmatched`. */
+            route: string;
+            tenant_id?: null | components["schemas"]["TenantId"];
+        };
+        /** @description A page of security events. */
+        SecurityEventList: {
+            /** @description Newest first. */
+            items: components["schemas"]["SecurityEvent"][];
+        };
         /** @description A signed-in session: the tokens and who they are for. */
         Session: {
             /** @description A short-lived JWT for `Authorization: Bearer`. */
@@ -726,9 +803,12 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/auth/signup`. */
         SignupRequest: {
-            /** @description The owner's email. */
+            /**
+             * Format: email
+             * @description The owner's email.
+             */
             email: string;
-            /** @description At least 10 characters. */
+            /** @description 10 to 1024 characters, not the email address. */
             password: string;
             /** @description The business's name. */
             tenant_name: string;
@@ -752,7 +832,7 @@ export interface components {
         /** @description Body of `PATCH /api/v1/members/{id}`. */
         UpdateMember: {
             /** @description The new role. */
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** @description A person, as others see them. */
         User: {
@@ -1675,6 +1755,48 @@ export interface operations {
             };
         };
     };
+    list_security_events: {
+        parameters: {
+            query?: {
+                /** @description Events per page, 1 to 200 (default 50). */
+                limit?: number | null;
+                /** @description Only events older than this one (the last id of the previous page). */
+                before?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityEventList"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, invalid_query. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1751,7 +1873,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{status: "ready"}` */
+            /** @description `{status: "ready" | "degraded", checks: {database: {status}, redis?: {status, down_secs?, error?}}}` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,7 +1882,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description unavailable */
+            /** @description unavailable: shutting down, or the database does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;

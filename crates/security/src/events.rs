@@ -1,0 +1,205 @@
+//! The security-event stream: every request refused for security reasons (a
+//! bad or expired credential, a forbidden action, a rate limit, a bad
+//! signature) is recorded with its client IP, and with its tenant when the
+//! request got far enough to know one. Operators read it with `stackpro
+//! security events`, a workspace's admins read their own through the API, and
+//! the threat detection to come reads it to block what it sees.
+//!
+//! Recording never slows or fails a request: events go into a bounded queue
+//! and a writer task stores them in batches. When an attack fills the queue,
+//! further events are counted as dropped rather than queued without end.
+
+use crate::error::Error;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use stackpro_core::ids::TenantId;
+use stackpro_store::{exec, on_db, Db, SystemTx, TenantTx};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Events waiting for the writer; beyond this they are dropped and counted.
+const QUEUE: usize = 10_000;
+/// Events stored per transaction at most.
+const BATCH: usize = 500;
+
+/// One refused request.
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct SecurityEvent {
+    /// Id.
+    pub id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The tenant the request was for, when it was known.
+    pub tenant_id: Option<TenantId>,
+    /// The client's IP address.
+    pub ip: String,
+    /// The problem code the request was answered with, e.g. `rate_limited`.
+    pub kind: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The matched route template, or `unmatched`.
+    pub route: String,
+    /// The user or API key that made the request, when known.
+    pub principal: Option<Uuid>,
+    /// The answer's detail.
+    pub detail: String,
+}
+
+/// Filters of an operator's query.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    /// Only this tenant's events.
+    pub tenant: Option<TenantId>,
+    /// Only this client IP's.
+    pub ip: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only events after this.
+    pub since: Option<DateTime<Utc>>,
+    /// How many, newest first.
+    pub limit: i64,
+}
+
+/// A refused request, as the edge of the server sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Refusal<'a> {
+    /// The tenant, when the request got far enough to know it.
+    pub tenant: Option<TenantId>,
+    /// The client.
+    pub ip: IpAddr,
+    /// The problem code.
+    pub kind: &'a str,
+    /// The method.
+    pub method: &'a str,
+    /// The matched route template.
+    pub route: &'a str,
+    /// The user or API key, when known.
+    pub principal: Option<Uuid>,
+    /// The answer's detail.
+    pub detail: &'a str,
+}
+
+/// Queues security events for the writer task. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    queue: mpsc::Sender<SecurityEvent>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Recorder {
+    /// A recorder and its writer task, which stores events into `db` until
+    /// every recorder is dropped.
+    pub fn start(db: Db) -> Recorder {
+        let (queue, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write(db, rx));
+        Recorder { queue, dropped: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Records an event without waiting; drops it when the queue is full.
+    pub fn record(&self, r: Refusal<'_>) {
+        let event = SecurityEvent {
+            id: Uuid::now_v7(),
+            at: micros(Utc::now()),
+            tenant_id: r.tenant,
+            ip: r.ip.to_string(),
+            kind: r.kind.to_owned(),
+            method: r.method.to_owned(),
+            route: r.route.to_owned(),
+            principal: r.principal,
+            detail: r.detail.chars().take(300).collect(),
+        };
+        if self.queue.try_send(event).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Events dropped because the queue was full, since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+async fn write(db: Db, mut rx: mpsc::Receiver<SecurityEvent>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if let Err(e) = insert(&db, &batch).await {
+            tracing::warn!(error.cause_chain = ?e, events = batch.len(), "could not store security events");
+        }
+        batch.clear();
+    }
+}
+
+async fn insert(db: &Db, events: &[SecurityEvent]) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO security_events (id, at, tenant_id, ip, kind, method, route, principal, detail) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let mut tx = db.system_tx().await?;
+    for e in events {
+        exec!(
+            tx,
+            sqlx::query(SQL)
+                .bind(e.id)
+                .bind(e.at)
+                .bind(e.tenant_id)
+                .bind(&e.ip)
+                .bind(&e.kind)
+                .bind(&e.method)
+                .bind(&e.route)
+                .bind(e.principal)
+                .bind(&e.detail)
+        )?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+const COLS: &str = "id, at, tenant_id, ip, kind, method, route, principal, detail";
+
+/// Events across tenants, newest first, for operators.
+///
+/// # Errors
+/// The database's error.
+pub async fn query(tx: &mut SystemTx, f: &EventFilter) -> Result<Vec<SecurityEvent>, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM security_events WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR ip = $2) \
+         AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR at > $4) ORDER BY at DESC LIMIT $5"
+    );
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql)
+        .bind(f.tenant)
+        .bind(&f.ip)
+        .bind(&f.kind)
+        .bind(f.since)
+        .bind(f.limit)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// One tenant's events, newest first, before `before` (an event id).
+///
+/// # Errors
+/// The database's error.
+pub async fn of_tenant(tx: &mut TenantTx, before: Option<Uuid>, limit: i64) -> Result<Vec<SecurityEvent>, Error> {
+    let sql = format!(
+        "SELECT {COLS} FROM security_events WHERE tenant_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(before).bind(limit).fetch_all(c).await)?)
+}
+
+/// Keeps a deleted tenant's events as per-IP events: the tenant is
+/// forgotten, what its attackers did is not.
+///
+/// # Errors
+/// The database's error.
+pub async fn detach_tenant(tx: &mut SystemTx, tenant: TenantId) -> Result<(), Error> {
+    const SQL: &str = "UPDATE security_events SET tenant_id = NULL WHERE tenant_id = $1";
+    exec!(tx, sqlx::query(SQL).bind(tenant))?;
+    Ok(())
+}
