@@ -442,6 +442,7 @@ async fn metrics_text(
     }
     s.metrics.connections.set(s.lifecycle.open_connections() as i64);
     s.metrics.events_dropped.set(s.security.events().dropped() as i64);
+    s.metrics.password_verifications.set(s.security.password_verifications() as i64);
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()))
 }
 

@@ -158,15 +158,14 @@ pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Res
 
     let mut res = match tokio::time::timeout(edge.request_timeout, next.run(req)).await {
         Ok(res) => res,
-        Err(_) => {
-            let mut res = ApiError::new(Code::RequestTimeout, "The request was not answered in time.").into_response();
-            // The body may be half read: the connection cannot be reused.
-            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-            res
-        }
+        Err(_) => ApiError::new(Code::RequestTimeout, "The request was not answered in time.").into_response(),
     };
 
     security_headers(res.headers_mut(), is_api, no_store, edge.hsts);
+    if res.status() == StatusCode::REQUEST_TIMEOUT {
+        // The body may be half read: the connection cannot be reused.
+        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if edge.lifecycle.is_draining() {
         // Shutting down: this client should reconnect (to another replica)
         // for its next request, not find this connection closed under it.

@@ -22,6 +22,8 @@ pub struct Metrics {
     pub connections: IntGauge,
     /// Security events dropped because the recorder's queue was full.
     pub events_dropped: IntGauge,
+    /// Argon2 password verifications since start.
+    pub password_verifications: IntGauge,
 }
 
 /// The method as a label: one of the methods the API answers, else `OTHER`.
@@ -77,8 +79,11 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(refusals.clone()))?;
         registry.register(Box::new(connections.clone()))?;
+        let password_verifications =
+            IntGauge::new("password_verifications", "Argon2 password verifications since start")?;
         registry.register(Box::new(events_dropped.clone()))?;
-        Ok(Metrics { registry, requests, latency, refusals, connections, events_dropped })
+        registry.register(Box::new(password_verifications.clone()))?;
+        Ok(Metrics { registry, requests, latency, refusals, connections, events_dropped, password_verifications })
     }
 
     /// The text exposition format.

@@ -67,7 +67,7 @@ impl Security {
                 (!found.is_empty()).then(|| found.swap_remove(0))
             }
         };
-        let matched = password::verify(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        let matched = self.verify_password(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
         let user = match (matched, candidate) {
             (true, Some(user)) => user,
             (_, candidate) => {
@@ -178,7 +178,7 @@ impl Security {
         drop(tx);
         let email = Email::parse(&user.email)?;
         let new = Password::parse_new(new, &email, "/new_password")?;
-        if !password::verify(current, user.password_hash.as_deref()).await? {
+        if !self.verify_password(current, user.password_hash.as_deref()).await? {
             return Err(Error::CurrentPasswordWrong);
         }
         let hash = password::hash(new.expose()).await?;

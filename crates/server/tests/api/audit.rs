@@ -33,7 +33,7 @@ async fn the_audit_log_pages_newest_first_and_its_chain_verifies(#[case] backend
 
     let v: Value = app.get("/api/v1/audit/verify", &ann.access).await.json().await.unwrap();
     assert_eq!(v, json!({ "ok": true, "checked": 6, "first_bad_seq": null, "reason": null }));
-    let out = app.cli(&["audit", "verify", "--tenant", &ann.tenant_slug]);
+    let out = app.cli(&["audit", "verify", "--tenant", &ann.tenant_slug]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 6 entries"));
 }
@@ -57,7 +57,7 @@ async fn editing_one_audit_row_in_the_database_makes_verify_fail_and_name_it(#[c
     let v: Value = app.get("/api/v1/audit/verify", &ann.access).await.json().await.unwrap();
     assert_eq!(v["ok"], false);
     assert_eq!(v["first_bad_seq"], 3);
-    let out = app.cli(&["audit", "verify", "--tenant", &ann.tenant_id]);
+    let out = app.cli(&["audit", "verify", "--tenant", &ann.tenant_id]).await;
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("BROKEN at entry 3"), "{stdout}");

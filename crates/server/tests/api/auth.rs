@@ -420,3 +420,99 @@ async fn a_reset_request_stores_no_email_address_in_the_clear(#[case] backend: B
     assert_eq!(jobs.len(), 1);
     assert!(!jobs[0].payload.contains("someone.private"), "{}", jobs[0].payload);
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_access_token_issued_in_the_same_second_before_a_password_change_is_refused(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    let mut password = PASSWORD.to_owned();
+    // Start just after a second begins, so the sign-in and the change fall
+    // in the same second (checked below: a second apart proves nothing).
+    for attempt in 0.. {
+        assert!(attempt < 5, "could not sign in and change the password within one second");
+        let now = chrono::Utc::now();
+        tokio::time::sleep(std::time::Duration::from_micros(1_000_000 - now.timestamp_subsec_micros() as u64 + 5_000))
+            .await;
+        let session: Value = app.login(&ann.email, &password).await.json().await.unwrap();
+        let token = session["access_token"].as_str().unwrap().to_owned();
+        let issued = chrono::Utc::now().timestamp();
+        let new = format!("new password {attempt}");
+        let res = app
+            .post("/api/v1/auth/password", Some(&token), json!({ "current_password": password, "new_password": new }))
+            .await;
+        assert_eq!(res.status(), 204);
+        password = new;
+        if chrono::Utc::now().timestamp() != issued {
+            continue;
+        }
+        let res = app.get("/api/v1/me", &token).await;
+        assert_eq!(res.status(), 401, "a token from before the change, same second");
+        break;
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn signing_in_verifies_exactly_one_password_whatever_the_number_of_accounts(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut slugs = Vec::new();
+    for shop in ["first", "second", "third"] {
+        let res = app
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant_name": format!("{shop} shop") }),
+            )
+            .await;
+        slugs.push(Account::from_session(res.json().await.unwrap()).tenant_slug);
+    }
+    let verifications = "stackpro_password_verifications";
+    for (email, password, status) in [
+        ("sam@shared.test", "a wrong password", 401),
+        ("nobody@shared.test", "a wrong password", 401),
+        ("sam@shared.test", PASSWORD, 200),
+    ] {
+        let before = app.metric(verifications).await;
+        assert_eq!(app.login(email, password).await.status(), status, "{email}");
+        assert_eq!(app.metric(verifications).await - before, 1.0, "{email} with {password:?}");
+    }
+    // Without a workspace: the one used most recently; with one: that one.
+    let s: Value = app.login("sam@shared.test", PASSWORD).await.json().await.unwrap();
+    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[2].as_str()));
+    let s: Value = app
+        .post("/api/v1/auth/login", None, json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant": slugs[0] }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[0].as_str()));
+    let s: Value = app.login("sam@shared.test", PASSWORD).await.json().await.unwrap();
+    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[0].as_str()), "now the most recently used");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_email_with_invisible_look_alike_or_list_characters_is_refused(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    for email in ["eve\u{200b}@evil.test", "\u{202e}tset.live@eve", "eve@\u{0435}vil.test"] {
+        let res = app
+            .post("/api/v1/auth/signup", None, json!({ "email": email, "password": PASSWORD, "tenant_name": "Eve" }))
+            .await;
+        assert_eq!(res.status(), 422, "{email:?}");
+        assert_eq!(res.problem().await.field.as_deref(), Some("/email"));
+    }
+    for email in ["bob,eve@ann.test", "bob@ann.test,eve@evil.test", "Bob <bob@ann.test>", "bob\u{2066}@ann.test"] {
+        let res = app.post("/api/v1/members", Some(&ann.access), json!({ "email": email, "role": "member" })).await;
+        assert_eq!(res.problem().await.code, "invalid_email", "{email:?}");
+    }
+    assert_eq!(count_rows(&app, "users").await, 1);
+    assert_eq!(count_rows(&app, "tenants").await, 1);
+}

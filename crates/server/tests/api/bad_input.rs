@@ -94,3 +94,31 @@ async fn a_problem_body_has_type_title_status_code_detail_and_request_id(#[case]
         })
     );
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_nul_character_in_any_text_field_is_refused_and_changes_nothing(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    let bodies = [
+        ("/api/v1/auth/login", json!({ "email": "ann@ann.test", "password": PASSWORD, "tenant": "ann\u{0}shop" })),
+        ("/api/v1/auth/password-reset", json!({ "email": "ann@ann.test", "tenant": "x\u{0}" })),
+        ("/api/v1/auth/signup", json!({ "email": "b@b.test", "password": PASSWORD, "tenant_name": "B\u{0}" })),
+        ("/api/v1/auth/refresh", json!({ "refresh_token": "spr_\u{0}" })),
+    ];
+    for (path, body) in bodies {
+        let res = app.post(path, None, body).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.problem().await.code, "invalid_body", "{path}");
+    }
+    let res = app.post("/api/v1/members", Some(&ann.access), json!({ "email": "c@ann.test", "role": "member", "name": "C\u{0}" })).await;
+    assert_eq!(res.problem().await.code, "invalid_body");
+    let res = app.get("/api/v1/audit?limit=%00", &ann.access).await;
+    assert_eq!(res.problem().await.code, "invalid_query");
+    assert_eq!(count_rows(&app, "tenants").await, 1);
+    assert_eq!(count_rows(&app, "users").await, 1);
+    let resets = stackpro_store::jobs::list(&app.db, None, 50).await.unwrap();
+    assert!(resets.iter().all(|j| j.kind != stackpro_security::service::RESET_JOB), "{resets:?}");
+}

@@ -21,9 +21,9 @@ async fn deleting_a_tenant_destroys_its_key_rows_and_blobs_and_spares_others(#[c
     app.blobs.put(a, "docs/recipe", sealed.clone().into()).await.unwrap();
     app.blobs.put(b, "docs/other", b"bob".to_vec().into()).await.unwrap();
 
-    let out = app.cli(&["tenant", "delete", &alice.tenant_slug]);
+    let out = app.cli(&["tenant", "delete", &alice.tenant_slug]).await;
     assert_eq!(out.status.code(), Some(2), "deletion needs --yes");
-    let out = app.cli(&["tenant", "delete", &alice.tenant_slug, "--yes"]);
+    let out = app.cli(&["tenant", "delete", &alice.tenant_slug, "--yes"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let mut tx = app.db.tenant_tx_for(a).await.unwrap();
@@ -52,7 +52,7 @@ async fn rotating_the_master_key_rewraps_data_keys_and_keeps_data_readable(#[cas
     tx.commit().await.unwrap();
     let key_before = std::fs::read(app.data_dir.path().join("master.key")).unwrap();
 
-    let out = app.cli(&["keys", "rotate-master"]);
+    let out = app.cli(&["keys", "rotate-master"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 tenant data keys re-wrapped"));
     assert_ne!(std::fs::read(app.data_dir.path().join("master.key")).unwrap(), key_before);
@@ -99,7 +99,7 @@ async fn a_rotation_interrupted_after_writing_the_new_key_is_finished_by_running
     std::fs::copy(&key, app.data_dir.path().join("master.key.previous")).unwrap();
     std::fs::write(&key, "q2dJ4UOQrmsHN3jbJ1nQ3GTM4YmYWBaLR7oRFdMLlbc").unwrap();
 
-    let out = app.cli(&["keys", "rotate-master"]);
+    let out = app.cli(&["keys", "rotate-master"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!app.data_dir.path().join("master.key.previous").exists());
     assert_eq!(std::fs::read_to_string(&key).unwrap(), "q2dJ4UOQrmsHN3jbJ1nQ3GTM4YmYWBaLR7oRFdMLlbc");
@@ -114,7 +114,7 @@ async fn a_rotation_interrupted_after_writing_the_new_key_is_finished_by_running
 async fn a_tenant_created_by_a_running_server_after_rotation_uses_the_new_key(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.signup("alice").await;
-    let out = app.cli(&["keys", "rotate-master"]);
+    let out = app.cli(&["keys", "rotate-master"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bob = app.signup("bob").await;
     let mut tx = app.db.system_read().await.unwrap();

@@ -83,7 +83,8 @@ async fn pg_template() -> &'static str {
         .await
 }
 
-async fn fresh_pg_database() -> String {
+/// A new, migrated PostgreSQL database; its URL.
+pub async fn fresh_pg_database() -> String {
     let template = pg_template().await;
     let name = format!("sp_t_{}", uuid::Uuid::now_v7().simple());
     let admin = sqlx::PgPool::connect(&pg_admin_url()).await.unwrap();
@@ -142,7 +143,7 @@ impl TestApp {
         Self::spawn_on(tempfile::tempdir().unwrap(), database_url, |_| {}).await
     }
 
-    async fn spawn_on(
+    pub async fn spawn_on(
         data_dir: tempfile::TempDir,
         database_url: String,
         tweak: impl FnOnce(&mut RawConfig),
@@ -163,7 +164,9 @@ impl TestApp {
         tweak(&mut raw);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        raw.public_url = Some(format!("http://{addr}"));
+        if raw.public_url.is_none() {
+            raw.public_url = Some(format!("http://{addr}"));
+        }
         let cfg = raw.validate().unwrap();
         let app = App::build(cfg, Clock::system()).await.unwrap();
         let db = app.state.db.clone();
@@ -247,14 +250,60 @@ impl TestApp {
         (body["secret"].as_str().unwrap().to_owned(), body["api_key"]["id"].as_str().unwrap().to_owned())
     }
 
+    /// Invites `email` with `role`, authenticated by `credential` (an access
+    /// token or an API key); returns the invitation.
+    pub async fn invite(&self, credential: &str, email: &str, role: &str) -> Value {
+        let res = self.post("/api/v1/members", Some(credential), json!({ "email": email, "role": role })).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// Accepts an invitation; the answer, as sent.
+    pub async fn try_accept(&self, invitation: &Value, password: &str) -> Response {
+        let token = invitation["invite_url"].as_str().unwrap().split("token=").nth(1).unwrap();
+        self.post("/api/v1/invitations/accept", None, json!({ "token": token, "password": password, "name": "Bob" }))
+            .await
+    }
+
+    /// Accepts an invitation and returns the new member's session.
+    pub async fn accept(&self, invitation: &Value, password: &str) -> Account {
+        let res = self.try_accept(invitation, password).await;
+        assert_eq!(res.status(), 200);
+        Account::from_session(res.json().await.unwrap())
+    }
+
+    /// A new member of `owner`'s workspace with `role`, signed in.
+    pub async fn member(&self, owner: &Account, who: &str, role: &str) -> Account {
+        let inv = self.invite(&owner.access, &format!("{who}@{}.test", owner.tenant_slug), role).await;
+        self.accept(&inv, "a member's password").await
+    }
+
+    /// Sets a member's role as `by`.
+    pub async fn set_role(&self, by: &str, member: &Account, role: &str) -> Response {
+        self.patch(&format!("/api/v1/members/{}", member.user_id), by, json!({ "role": role })).await
+    }
+
+    /// A Prometheus value of this app (the sum of the series whose line
+    /// starts with `series`).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(series))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// Runs the `stackpro` binary against this app's database and data dir.
-    pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_stackpro"))
+    /// Async: the test's runtime also runs the server, which must go on
+    /// (and finish its transactions) while the command waits for it.
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpro"))
             .args(args)
             .env("STACKPRO_DATABASE_URL", &self.database_url)
             .env("STACKPRO_DATA_DIR", self.data_dir.path())
             .env("RUST_LOG", "error")
             .output()
+            .await
             .unwrap()
     }
 }
@@ -335,4 +384,203 @@ pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
     let n: i64 = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await).unwrap();
     tx.commit().await.unwrap();
     n
+}
+
+/// One answer read off a raw connection.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    /// Whether the server said it closes the connection after this answer.
+    pub fn closes(&self) -> bool {
+        self.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
+    }
+}
+
+/// An HTTP/1.1 client on a bare TCP connection, to see exactly what a server
+/// does with a connection: what it answers, and when it closes it (a pooled
+/// client would hide both by retrying on a fresh connection).
+pub struct RawHttp {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl RawHttp {
+    pub async fn connect(addr: &str) -> std::io::Result<RawHttp> {
+        Ok(RawHttp { stream: tokio::net::TcpStream::connect(addr).await?, buf: Vec::new() })
+    }
+
+    pub async fn send(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(raw).await
+    }
+
+    /// Sends a GET with keep-alive and reads its answer.
+    pub async fn get(&mut self, path: &str) -> std::io::Result<RawResponse> {
+        self.send(format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes()).await?;
+        self.response().await
+    }
+
+    /// Reads one answer (bodies with Content-Length); `UnexpectedEof` when
+    /// the connection ends before a whole answer.
+    pub async fn response(&mut self) -> std::io::Result<RawResponse> {
+        use tokio::io::AsyncReadExt;
+        let eof = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed before a whole answer");
+        let head_end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(eof());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let len: usize = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        self.buf.drain(..head_end + 4);
+        while self.buf.len() < len {
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(eof());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let body = self.buf.drain(..len).collect();
+        Ok(RawResponse { status, headers, body })
+    }
+
+    /// Whether the server closes the connection within `d` (reading and
+    /// discarding whatever it sends meanwhile).
+    pub async fn closed_within(&mut self, d: std::time::Duration) -> bool {
+        use tokio::io::AsyncReadExt;
+        let read_to_end = async {
+            let mut chunk = [0u8; 4096];
+            loop {
+                match self.stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        };
+        tokio::time::timeout(d, read_to_end).await.is_ok()
+    }
+}
+
+/// The `stackpro` binary serving as a child process, for what only a real
+/// process shows: signals, `kill -9`, exit codes.
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub addr: String,
+}
+
+impl ServerProcess {
+    /// Starts `stackpro serve` with `env` (plus a free port) and waits until
+    /// `/readyz` answers.
+    pub async fn start(env: &[(&str, String)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpro"));
+        cmd.arg("serve").env("STACKPRO_LISTEN", &addr).env("RUST_LOG", "warn").kill_on_drop(true);
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(format!("http://{addr}/readyz")).send().await {
+                if r.status() == 200 {
+                    return ServerProcess { child, addr };
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("stackpro serve did not become ready on {addr}");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("the server is running").to_string();
+        let ok = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success();
+        assert!(ok, "kill -{signal} {pid}");
+    }
+}
+
+/// A Redis server of the test's own, to stop, restart and pause.
+pub struct RedisProcess {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl RedisProcess {
+    pub fn start() -> RedisProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> RedisProcess {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return RedisProcess { port, child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("redis-server did not start on {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Stops it for good (`kill -9`), keeping the port for [`Self::restart`].
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn restart(&mut self) {
+        *self = Self::start_on(self.port);
+    }
+
+    /// `kill -STOP`: the server keeps its connections and answers nothing.
+    pub fn pause(&self) {
+        std::process::Command::new("kill").args(["-STOP", &self.child.id().to_string()]).status().unwrap();
+    }
+
+    pub fn resume(&self) {
+        std::process::Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status().unwrap();
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        self.resume();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

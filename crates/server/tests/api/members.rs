@@ -3,18 +3,11 @@ use rstest::rstest;
 use serde_json::{json, Value};
 
 async fn invite(app: &TestApp, by: &Account, email: &str, role: &str) -> Value {
-    let res = app.post("/api/v1/members", Some(&by.access), json!({ "email": email, "role": role })).await;
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
+    app.invite(&by.access, email, role).await
 }
 
 async fn accept(app: &TestApp, invitation: &Value, password: &str) -> Account {
-    let token = invitation["invite_url"].as_str().unwrap().split("token=").nth(1).unwrap();
-    let res = app
-        .post("/api/v1/invitations/accept", None, json!({ "token": token, "password": password, "name": "Bob" }))
-        .await;
-    assert_eq!(res.status(), 200);
-    Account::from_session(res.json().await.unwrap())
+    app.accept(invitation, password).await
 }
 
 #[rstest]

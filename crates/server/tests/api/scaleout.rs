@@ -97,3 +97,40 @@ async fn a_session_signed_out_on_one_replica_is_refused_by_another_and_by_one_st
     let c = a.replica(move |c| c.redis_url = Some(redis)).await;
     assert_eq!(c.get("/api/v1/me", &ann.access).await.status(), 401);
 }
+
+/// Two replicas with no bus between them (each has its own in-process bus):
+/// every message is lost, and only what the database carries arrives.
+#[rstest::rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_replica_that_never_hears_the_bus_still_refuses_a_signed_out_session_a_removed_member_and_a_revoked_key(
+    #[case] backend: Backend,
+) {
+    let a = TestApp::spawn(backend).await;
+    let b = a.replica(|_| {}).await;
+    let ann = a.signup("ann").await;
+    let bob = a.member(&ann, "bob", "admin").await;
+    let (key, key_id) = a.api_key(&ann, &["read"]).await;
+    for credential in [&ann.access, &bob.access, &key] {
+        assert_eq!(b.get("/api/v1/me", credential).await.status(), 200, "cached on b");
+    }
+    assert_eq!(a.post("/api/v1/auth/logout", None, json!({ "refresh_token": ann.refresh })).await.status(), 204);
+    let second = a.login(&ann.email, PASSWORD).await.json::<Value>().await.unwrap();
+    let owner = second["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(a.delete(&format!("/api/v1/members/{}", bob.user_id), &owner).await.status(), 204);
+    assert_eq!(a.delete(&format!("/api/v1/api-keys/{key_id}"), &owner).await.status(), 204);
+    let changed = std::time::Instant::now();
+    for credential in [&ann.access, &bob.access, &key] {
+        let mut status = 0;
+        while changed.elapsed() < std::time::Duration::from_secs(3) {
+            status = b.get("/api/v1/me", credential).await.status().as_u16();
+            if status == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(status, 401, "still accepted by b {:?} after the change", changed.elapsed());
+    }
+    assert!(changed.elapsed() < std::time::Duration::from_millis(2500), "{:?}", changed.elapsed());
+}

@@ -10,8 +10,9 @@ async fn health_readiness_and_metrics_answer(#[case] backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let h: Value = app.client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["status"], "ok");
-    let r = app.client.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    let r: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((r["status"].as_str(), r["checks"]["database"]["status"].as_str()), (Some("ready"), Some("up")));
+    assert!(r["checks"].get("redis").is_none(), "no Redis configured: {r}");
     app.signup("ann").await;
     let m = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(
@@ -186,4 +187,69 @@ async fn metrics_answer_only_the_configured_token_when_one_is_set() {
     assert_eq!(wrong.problem().await.code, "unauthorized");
     let right = app.client.get(app.url("/metrics")).bearer_auth("scrape-me-7").send().await.unwrap();
     assert_eq!(right.status(), 200);
+}
+
+#[tokio::test]
+async fn metric_labels_stay_bounded_whatever_methods_and_paths_clients_invent() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let invent = |round: usize| {
+        let app = &app;
+        async move {
+            for i in 0..150 {
+                let method = reqwest::Method::from_bytes(format!("M{round}X{i}").as_bytes()).unwrap();
+                app.client.request(method, app.url(&format!("/api/v1/nothing-{round}-{i}"))).send().await.unwrap();
+                app.client.get(app.url(&format!("/scan/{round}/{i}"))).send().await.unwrap();
+            }
+        }
+    };
+    invent(1).await;
+    let series = |text: String| text.lines().filter(|l| !l.starts_with('#')).count();
+    // The first scrape adds the series of GET /metrics itself.
+    app.client.get(app.url("/metrics")).send().await.unwrap();
+    let first = series(app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap());
+    invent(2).await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(series(text.clone()), first, "new methods or paths made new series");
+    assert!(text.contains(r#"method="OTHER""#), "{text}");
+    assert!(!text.contains("M1X1") && !text.contains("nothing-1"), "{text}");
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+}
+
+#[tokio::test]
+async fn health_and_metrics_are_never_cached_and_an_https_public_url_brings_hsts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.public_url = Some("https://app.example.test".into())).await;
+    for path in ["/healthz", "/readyz", "/metrics", "/api/v1/errors"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000", "{path}");
+    }
+    let plain = TestApp::spawn(Backend::Sqlite).await;
+    let res = plain.client.get(plain.url("/healthz")).send().await.unwrap();
+    assert!(!res.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_echoed_only_when_it_is_a_plain_token() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let kept = app.client.get(app.url("/healthz")).header("x-request-id", "trace-me-1.b_2").send().await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "trace-me-1.b_2");
+    for bad in ["<script>alert(1)</script>", "a b", "x".repeat(65).as_str(), "line\tbreak"] {
+        let res = app.client.get(app.url("/healthz")).header("x-request-id", bad).send().await.unwrap();
+        let echoed = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(echoed, bad);
+        assert!(uuid::Uuid::try_parse(&echoed).is_ok(), "{echoed}");
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn readiness_reports_each_dependency(#[case] backend: Backend) {
+    let redis = redis_url().await;
+    let app = TestApp::spawn_with(backend, move |c| c.redis_url = Some(redis)).await;
+    let r: Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["status"], "ready");
+    assert_eq!(r["checks"]["database"]["status"], "up");
+    assert_eq!(r["checks"]["redis"]["status"], "up");
 }
