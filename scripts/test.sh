@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: every test. Rust unit and integration tests (each on SQLite and
-# PostgreSQL), lint, the web UI's type check and build, the OpenAPI client
-# check, and the browser test against the real server on both databases.
+# PostgreSQL), lint, an OpenAPI fuzzer against the real server, the web UI's
+# type check and build, the OpenAPI client check, and the browser test
+# against the real server on both databases.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 services_up
@@ -20,6 +21,9 @@ say "cargo test (SQLite and PostgreSQL)"
 # summaries of the crates that have no tests yet.
 LOG="$CARGO_TARGET_DIR/test-summary.log"
 cargo test -q --workspace 2>&1 | tee "$LOG" | grep -vE '^(running 0 tests|test result: ok\. 0 passed.*|)$'
+
+say "OpenAPI fuzzing (schemathesis) against the real server"
+scripts/fuzz.sh
 
 say "OpenAPI client types are in sync"
 "$CARGO_TARGET_DIR/debug/stackpro" openapi > web/openapi.json

@@ -4,9 +4,12 @@
 //! JWT access tokens with rotating refresh tokens, invitations, password reset),
 //! roles and API keys, the [`Authenticator`](stackpro_core::Authenticator) that
 //! turns a request into a `TenantCtx`, per-tenant envelope encryption
-//! ([`crypto`]), the hash-chained audit log ([`audit`]) and rate limits on
-//! sign-in, sign-up and reset. Storage primitives come from `stackpro-store`;
-//! HTTP composition from `stackpro-server`.
+//! ([`crypto`]), the hash-chained audit log ([`audit`]), rate limits on
+//! sign-in, sign-up and reset, and the security-event stream of refused
+//! requests ([`events`]). Rights always follow the person behind a credential
+//! as they are now; [`cache`] says how a change reaches every replica.
+//! Storage primitives come from `stackpro-store`; HTTP composition from
+//! `stackpro-server`.
 //!
 //! Start with [`service::Security`]: every rule lives there; [`routes`] is the
 //! thin HTTP face and [`store`] the SQL.

@@ -61,12 +61,13 @@ fn optional_name(raw: Option<&str>) -> Result<Option<Name>, Error> {
 
 /// Body of `POST /api/v1/auth/signup`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// The owner's email.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// 10 to 1024 characters, not the email address.
-    #[schema(min_length = 10, max_length = 1024)]
+    #[schema(min_length = 10, max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub password: String,
     /// The business's name.
     #[schema(
@@ -106,12 +107,13 @@ async fn signup(
 
 /// Body of `POST /api/v1/auth/login`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Email.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub password: String,
     /// The workspace's slug. Without it, the workspace this email signed in
     /// to most recently.
@@ -125,7 +127,7 @@ pub struct LoginRequest {
 /// Exchanges email and password for a session.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Session),
-        (status = "4XX", description = "A problem: invalid_credentials, tenant_required, rate_limited, invalid_body.", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem: invalid_credentials, rate_limited, invalid_body.", body = Problem, content_type = "application/problem+json")))]
 async fn login(
     State(sec): State<Security>,
     ClientIp(ip): ClientIp,
@@ -143,9 +145,10 @@ async fn login(
 
 /// Body of refresh and logout.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token of the session.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub refresh_token: String,
 }
 
@@ -181,12 +184,13 @@ async fn logout(
 
 /// Body of `POST /api/v1/auth/password`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub current_password: String,
     /// The new password: 10 to 1024 characters, not the email address.
-    #[schema(min_length = 10, max_length = 1024)]
+    #[schema(min_length = 10, max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub new_password: String,
 }
 
@@ -209,6 +213,7 @@ async fn change_password(
 
 /// Body of `POST /api/v1/auth/password-reset`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
     /// The account's email.
     #[schema(format = Email, max_length = 254)]
@@ -238,12 +243,13 @@ async fn request_password_reset(
 
 /// Body of `POST /api/v1/auth/password-reset/confirm`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
     /// The token from the emailed link.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub token: String,
     /// The new password: 10 to 1024 characters, not the email address.
-    #[schema(min_length = 10, max_length = 1024)]
+    #[schema(min_length = 10, max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub new_password: String,
 }
 
@@ -264,13 +270,14 @@ async fn confirm_password_reset(
 
 /// Body of `POST /api/v1/invitations/accept`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// The token from the invitation link.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub token: String,
     /// The password to sign in with from now on: 10 to 1024 characters, not
     /// the email address.
-    #[schema(min_length = 10, max_length = 1024)]
+    #[schema(min_length = 10, max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub password: String,
     /// The name to show to the team.
     #[serde(default)]
@@ -327,6 +334,7 @@ async fn list_members(State(sec): State<Security>, ctx: TenantCtx) -> Result<Jso
 
 /// Body of `POST /api/v1/members`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InviteMember {
     /// Who to invite.
     #[schema(format = Email, max_length = 254)]
@@ -379,6 +387,7 @@ async fn get_member(
 
 /// Body of `PATCH /api/v1/members/{id}`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateMember {
     /// The new role.
     #[schema(value_type = Role)]
@@ -440,6 +449,7 @@ async fn list_api_keys(State(sec): State<Security>, ctx: TenantCtx) -> Result<Js
 
 /// Body of `POST /api/v1/api-keys`.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     /// What the key is for.
     #[schema(

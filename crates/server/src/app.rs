@@ -21,7 +21,7 @@ use stackpro_store::{BlobStore, Bus, Counters, Db, Redis, RedisHealth};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceBuilder;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -68,7 +68,8 @@ impl FromRef<AppState> for Metrics {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "StackPro API", description = "The REST API of StackPro, a self-hostable multi-tenant business platform. \
-        Errors are application/problem+json (RFC 9457) with a stable `code`; `GET /api/v1/errors` lists every code."),
+        Errors are application/problem+json (RFC 9457) with a stable `code`; `GET /api/v1/errors` lists every code. \
+        No text anywhere in a request (body, path or query) may contain the NUL character."),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions and passwords"),
         (name = "members", description = "The people of a workspace and their roles"),
@@ -235,8 +236,7 @@ impl App {
         }
         let router = router.layer(
             ServiceBuilder::new()
-                .layer(from_fn(http::sanitize_request_id))
-                .layer(SetRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone(), http::MakeV7))
+                .map_request(http::request_id)
                 .layer(TraceLayer::new_for_http().make_span_with(http::make_span))
                 .layer(PropagateRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone()))
                 .layer(from_fn(http::problems)),

@@ -88,39 +88,26 @@ pub async fn serve(
 ) {
     let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let mut refused = Refused::default();
-    let mut backoff = AcceptBackoff::default();
-
-    tokio::pin!(shutdown);
+    let mut acceptor = Acceptor {
+        builder,
+        router,
+        graceful: hyper_util::server::graceful::GracefulShutdown::new(),
+        permits: Arc::new(Semaphore::new(limits.max_connections)),
+        lifecycle,
+        refused: Refused::default(),
+        backoff: AcceptBackoff::default(),
+    };
     // Serving, until the signal.
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                handle(accepted, &builder, &router, &graceful, &permits, &lifecycle, &mut refused, &mut backoff).await;
-            }
-            _ = &mut shutdown => break,
-        }
-    }
+    acceptor.accept_until(&listener, shutdown).await;
     let started = Instant::now();
-    lifecycle.start_draining();
+    acceptor.lifecycle.start_draining();
     tracing::info!(drain_ms = limits.drain.as_millis() as u64, "shutting down: draining (readyz answers 503)");
     // Draining: still accepting and answering, every answer with `Connection: close`.
-    let drain_until = tokio::time::sleep(limits.drain);
-    tokio::pin!(drain_until);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                handle(accepted, &builder, &router, &graceful, &permits, &lifecycle, &mut refused, &mut backoff).await;
-            }
-            _ = &mut drain_until => break,
-        }
-    }
+    acceptor.accept_until(&listener, tokio::time::sleep(limits.drain)).await;
     drop(listener);
     // Closing: in-flight requests finish, idle connections close.
-    let open = graceful.count();
-    tracing::info!(connections = open, "listener closed; finishing requests in flight");
+    let Acceptor { graceful, lifecycle, .. } = acceptor;
+    tracing::info!(connections = graceful.count(), "listener closed; finishing requests in flight");
     let left = limits.deadline.saturating_sub(started.elapsed());
     if tokio::time::timeout(left, graceful.shutdown()).await.is_err() {
         tracing::warn!(
@@ -130,49 +117,63 @@ pub async fn serve(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn handle(
-    accepted: std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
-    builder: &Builder<TokioExecutor>,
-    router: &Router,
-    graceful: &hyper_util::server::graceful::GracefulShutdown,
-    permits: &Arc<Semaphore>,
-    lifecycle: &Lifecycle,
-    refused: &mut Refused,
-    backoff: &mut AcceptBackoff,
-) {
-    let (stream, peer) = match accepted {
-        Ok(ok) => {
-            backoff.reset();
-            ok
+/// Accepts connections and serves each on its own task.
+struct Acceptor {
+    builder: Builder<TokioExecutor>,
+    router: Router,
+    graceful: hyper_util::server::graceful::GracefulShutdown,
+    permits: Arc<Semaphore>,
+    lifecycle: Lifecycle,
+    refused: Refused,
+    backoff: AcceptBackoff,
+}
+
+impl Acceptor {
+    /// Accepts until `stop` resolves.
+    async fn accept_until(&mut self, listener: &TcpListener, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => self.handle(accepted).await,
+                _ = &mut stop => return,
+            }
         }
-        Err(e) => {
-            backoff.wait(&e).await;
+    }
+
+    async fn handle(&mut self, accepted: std::io::Result<(tokio::net::TcpStream, SocketAddr)>) {
+        let (stream, peer) = match accepted {
+            Ok(ok) => {
+                self.backoff.reset();
+                ok
+            }
+            Err(e) => {
+                self.backoff.wait(&e).await;
+                return;
+            }
+        };
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            self.refused.one();
+            drop(stream);
             return;
-        }
-    };
-    let Ok(permit) = permits.clone().try_acquire_owned() else {
-        refused.one();
-        drop(stream);
-        return;
-    };
-    let _ = stream.set_nodelay(true);
-    let service = tower::ServiceBuilder::new()
-        .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        })
-        .service(router.clone());
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
-    let conn = graceful.watch(conn.into_owned());
-    let open = lifecycle.open.clone();
-    open.fetch_add(1, Ordering::Relaxed);
-    tokio::spawn(async move {
-        // Errors here are the client's doing (reset, header timeout).
-        let _ = conn.await;
-        open.fetch_sub(1, Ordering::Relaxed);
-        drop(permit);
-    });
+        };
+        let _ = stream.set_nodelay(true);
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            })
+            .service(self.router.clone());
+        let conn = self.builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+        let conn = self.graceful.watch(conn.into_owned());
+        let open = self.lifecycle.open.clone();
+        open.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            // Errors here are the client's doing (reset, header timeout).
+            let _ = conn.await;
+            open.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+        });
+    }
 }
 
 /// Counts connections refused at the limit, logging at most every ten seconds.

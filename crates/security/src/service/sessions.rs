@@ -67,7 +67,8 @@ impl Security {
                 (!found.is_empty()).then(|| found.swap_remove(0))
             }
         };
-        let matched = self.verify_password(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
+        let matched =
+            self.verify_password(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
         let user = match (matched, candidate) {
             (true, Some(user)) => user,
             (_, candidate) => {

@@ -137,7 +137,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(#[c
     let p = wrong.problem().await;
     assert_eq!(
         (p.status, p.code.as_str(), p.field.as_deref()),
-        (422, "current_password_wrong", Some("/current_password"))
+        (403, "current_password_wrong", Some("/current_password"))
     );
     let weak = app
         .post(
@@ -485,7 +485,11 @@ async fn signing_in_verifies_exactly_one_password_whatever_the_number_of_account
     let s: Value = app.login("sam@shared.test", PASSWORD).await.json().await.unwrap();
     assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[2].as_str()));
     let s: Value = app
-        .post("/api/v1/auth/login", None, json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant": slugs[0] }))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant": slugs[0] }),
+        )
         .await
         .json()
         .await

@@ -113,7 +113,13 @@ async fn a_nul_character_in_any_text_field_is_refused_and_changes_nothing(#[case
         assert_eq!(res.status(), 400, "{path}");
         assert_eq!(res.problem().await.code, "invalid_body", "{path}");
     }
-    let res = app.post("/api/v1/members", Some(&ann.access), json!({ "email": "c@ann.test", "role": "member", "name": "C\u{0}" })).await;
+    let res = app
+        .post(
+            "/api/v1/members",
+            Some(&ann.access),
+            json!({ "email": "c@ann.test", "role": "member", "name": "C\u{0}" }),
+        )
+        .await;
     assert_eq!(res.problem().await.code, "invalid_body");
     let res = app.get("/api/v1/audit?limit=%00", &ann.access).await;
     assert_eq!(res.problem().await.code, "invalid_query");

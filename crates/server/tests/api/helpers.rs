@@ -287,10 +287,7 @@ impl TestApp {
     /// starts with `series`).
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        text.lines()
-            .filter(|l| l.starts_with(series))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        text.lines().filter(|l| l.starts_with(series)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
     }
 
     /// Runs the `stackpro` binary against this app's database and data dir.
@@ -452,7 +449,8 @@ impl RawHttp {
             .filter_map(|l| l.split_once(':'))
             .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
             .collect();
-        let len: usize = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        let len: usize =
+            headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
         self.buf.drain(..head_end + 4);
         while self.buf.len() < len {
             let mut chunk = [0u8; 4096];
@@ -544,9 +542,11 @@ impl RedisProcess {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server must be installed");
+        // Dropped (killed and waited for) if it does not start.
+        let redis = RedisProcess { port, child };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return RedisProcess { port, child };
+                return redis;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }

@@ -161,3 +161,80 @@ async fn finished_jobs_are_swept_after_a_week_and_recurring_ones_stay(#[case] ba
     let left: Vec<_> = jobs::list(&app.db, None, 50).await.unwrap();
     assert!(left.iter().all(|j| j.every_secs.is_some()), "only recurring jobs stay: {left:?}");
 }
+
+/// Runs until cancelled.
+struct Hangs;
+
+#[async_trait::async_trait]
+impl JobHandler for Hangs {
+    async fn run(&self, _: &jobs::Job) -> Result<(), JobError> {
+        std::future::pending().await
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_worker_told_to_stop_claims_nothing_more_and_hands_its_running_job_back_after_the_grace(
+    #[case] backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let now = now_micros();
+    let mut tx = app.db.system_tx().await.unwrap();
+    jobs::enqueue(&mut tx, NewJob::new("hangs", json!({ "n": 1 }), now), now).await.unwrap();
+    jobs::enqueue(&mut tx, NewJob::new("hangs", json!({ "n": 2 }), now), now).await.unwrap();
+    tx.commit().await.unwrap();
+    let worker = Worker::new(app.db.clone(), stackpro_core::Clock::system()).handle("hangs", Hangs);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let grace = std::time::Duration::from_millis(300);
+    let run = tokio::spawn(worker.run(std::time::Duration::from_millis(50), stopped, grace));
+    // Wait until it holds one of them.
+    for _ in 0..100 {
+        if jobs::list(&app.db, Some("running"), 10).await.unwrap().iter().any(|j| j.kind == "hangs") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let asked = std::time::Instant::now();
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(3), run).await.expect("the worker stopped").unwrap();
+    assert!(asked.elapsed() >= grace, "the running job had its grace period");
+    let hangs: Vec<_> =
+        jobs::list(&app.db, None, 50).await.unwrap().into_iter().filter(|j| j.kind == "hangs").collect();
+    assert_eq!(hangs.len(), 2);
+    assert!(hangs.iter().all(|j| j.status == "queued" && j.attempts == 0 && j.locked_by.is_none()), "{hangs:?}");
+}
+
+/// Fails until its deadline passes, slowly.
+struct Slow;
+
+#[async_trait::async_trait]
+impl JobHandler for Slow {
+    async fn run(&self, _: &jobs::Job) -> Result<(), JobError> {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        Ok(())
+    }
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(200)
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_run_that_misses_its_deadline_is_abandoned_and_retried_later(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let now = now_micros();
+    let mut tx = app.db.system_tx().await.unwrap();
+    jobs::enqueue(&mut tx, NewJob::new("slow", json!({}), now), now).await.unwrap();
+    tx.commit().await.unwrap();
+    let worker = Worker::new(app.db.clone(), stackpro_core::Clock::system()).handle("slow", Slow);
+    let started = std::time::Instant::now();
+    assert_eq!(worker.drain().await.unwrap(), 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    let job = jobs::list(&app.db, None, 50).await.unwrap().into_iter().find(|j| j.kind == "slow").unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("queued", 1));
+    assert!(job.last_error.unwrap().contains("did not finish within"));
+}

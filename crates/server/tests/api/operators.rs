@@ -47,10 +47,9 @@ async fn the_cli_refuses_a_workspace_argument_that_is_one_ones_id_and_anothers_s
     stackpro_store::exec!(tx, sqlx::query("UPDATE tenants SET slug = $1 WHERE id = $2").bind(slug).bind(id)).unwrap();
     tx.commit().await.unwrap();
 
-    for args in [
-        vec!["tenant", "delete", &victim.tenant_id, "--yes"],
-        vec!["audit", "verify", "--tenant", &victim.tenant_id],
-    ] {
+    for args in
+        [vec!["tenant", "delete", &victim.tenant_id, "--yes"], vec!["audit", "verify", "--tenant", &victim.tenant_id]]
+    {
         let out = app.cli(&args).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");

@@ -199,6 +199,29 @@ async fn a_mail_server_that_never_answers_fails_the_send_by_its_deadline_and_the
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_recipient_the_mail_server_refuses_for_good_fails_the_mail_at_once(#[case] backend: Backend) {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (port, _smtp) = test_mail_server(mail_dir.path(), MailServer::RefusesRecipients);
+    let app = TestApp::spawn_with(backend, move |c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into())).await;
+    let ann = app.signup("ann").await;
+    app.invite(&ann.access, "gone@ann.test", "member").await;
+    let started = Instant::now();
+    loop {
+        let failed = stackpro_store::jobs::list(&app.db, Some("failed"), 10).await.unwrap();
+        if let Some(job) = failed.iter().find(|j| j.kind == "email.send") {
+            assert_eq!(job.attempts, 1, "a permanent refusal is not retried");
+            assert!(job.last_error.as_deref().unwrap().contains("550"), "{job:?}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the mail was not failed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 // ---- shutdown -------------------------------------------------------------------
 
 #[tokio::test]
@@ -285,30 +308,49 @@ impl Drop for Killed {
     }
 }
 
-/// An SMTP server (aiosmtpd) that keeps every message it receives in `dir`
-/// and holds its answer to the first one for five minutes.
-fn stalling_mail_server(dir: &std::path::Path) -> (u16, Killed) {
+/// How the test mail server behaves.
+#[derive(Clone, Copy)]
+enum MailServer {
+    /// Holds its answer to the first message for five minutes.
+    StallsOnTheFirst,
+    /// Refuses every recipient for good (550).
+    RefusesRecipients,
+}
+
+/// An SMTP server (aiosmtpd) that keeps every message it receives in `dir`,
+/// behaving as `mode` says.
+fn test_mail_server(dir: &std::path::Path, mode: MailServer) -> (u16, Killed) {
     const SCRIPT: &str = r#"
 import asyncio, os, sys, time
 from aiosmtpd.controller import Controller
 class Handler:
     n = 0
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if sys.argv[3] == "refuse":
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
     async def handle_DATA(self, server, session, envelope):
         Handler.n += 1
         with open(os.path.join(sys.argv[2], "%d.eml" % Handler.n), "wb") as f:
             f.write(envelope.original_content or envelope.content)
-        if Handler.n == 1:
+        if Handler.n == 1 and sys.argv[3] == "stall":
             await asyncio.sleep(300)
         return "250 OK"
 Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[1])).start()
 while True:
     time.sleep(3600)
 "#;
+    let mode = match mode {
+        MailServer::StallsOnTheFirst => "stall",
+        MailServer::RefusesRecipients => "refuse",
+    };
     let python = std::env::var("STACKPRO_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = std::process::Command::new(python)
         .args(["-c", SCRIPT, &port.to_string()])
         .arg(dir)
+        .arg(mode)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -319,7 +361,7 @@ while True:
         std::thread::sleep(Duration::from_millis(50));
     }
     drop(Killed(child));
-    panic!("the stalling mail server did not start");
+    panic!("the test mail server did not start");
 }
 
 async fn wait_for_file(path: &std::path::Path, within: Duration) -> String {
@@ -345,7 +387,7 @@ async fn a_job_of_a_replica_killed_mid_send_is_retried_within_its_lease_with_the
     #[case] backend: Backend,
 ) {
     let mail_dir = tempfile::tempdir().unwrap();
-    let (smtp_port, _smtp) = stalling_mail_server(mail_dir.path());
+    let (smtp_port, _smtp) = test_mail_server(mail_dir.path(), MailServer::StallsOnTheFirst);
     let data_dir = tempfile::tempdir().unwrap();
     let database_url = match backend {
         Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("stackpro.db").display()),

@@ -1185,7 +1185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description A problem: invalid_credentials, tenant_required, rate_limited, invalid_body. */
+            /** @description A problem: invalid_credentials, rate_limited, invalid_body. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;

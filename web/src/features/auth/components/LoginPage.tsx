@@ -18,10 +18,7 @@ export function LoginPage() {
   const session = useSession()
   const login = useLogin()
   const [errors, setErrors] = useState<FieldErrors>({})
-  // 'asked' when the server answered tenant_required: the field then appears focused and stays.
-  const [showWorkspace, setShowWorkspace] = useState<false | 'chosen' | 'asked'>(
-    params.get('workspace') ? 'chosen' : false,
-  )
+  const [showWorkspace, setShowWorkspace] = useState(Boolean(params.get('workspace')))
   const [expired] = useState(() => sessionStore.lastEnd() === 'expired')
 
   if (session) return <Navigate to={safeNext(params.get('next'))} replace />
@@ -34,14 +31,7 @@ export function LoginPage() {
     setErrors(found)
     if (hasErrors(found)) return
     const tenant = text(form, 'tenant')
-    login.mutate(
-      { ...values, tenant: tenant || undefined },
-      {
-        onError: (error) => {
-          if (fieldError(error, '/tenant')) setShowWorkspace('asked')
-        },
-      },
-    )
+    login.mutate({ ...values, tenant: tenant || undefined })
   }
 
   const err = (p: string) => errors[p] ?? fieldError(login.error, p)
@@ -75,14 +65,13 @@ export function LoginPage() {
           <TextField
             label="Workspace"
             name="tenant"
-            optional={showWorkspace !== 'asked'}
+            optional
             defaultValue={params.get('workspace') ?? ''}
-            hint="The workspace's short name, like acme-bakery. Only needed if you belong to several."
+            hint="The workspace's short name, like acme-bakery. Without it, you sign in to the workspace you used last."
             error={err('/tenant')}
-            autoFocus={showWorkspace === 'asked'}
           />
         ) : (
-          <button type="button" className="link-btn" onClick={() => setShowWorkspace('chosen')}>
+          <button type="button" className="link-btn" onClick={() => setShowWorkspace(true)}>
             Signing in to a specific workspace?
           </button>
         )}
