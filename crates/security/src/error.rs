@@ -31,11 +31,10 @@ pub enum Error {
     #[error("{0}")]
     InvalidRole(&'static str),
     /// Email or password wrong (never says which).
-    #[error("The email or password is wrong.")]
+    #[error(
+        "The email or password is wrong. If this email belongs to several workspaces, name the one to sign in to."
+    )]
     InvalidCredentials,
-    /// The email matches accounts in several workspaces with the same password.
-    #[error("This email belongs to several workspaces: name the one to sign in to.")]
-    TenantRequired,
     /// The email is taken in this workspace.
     #[error("{0} is already a member of this workspace.")]
     EmailTaken(String),
@@ -103,7 +102,6 @@ impl ErrorCode for Error {
             Error::InvalidScope => Code::InvalidScope,
             Error::InvalidRole(_) => Code::InvalidRole,
             Error::InvalidCredentials => Code::InvalidCredentials,
-            Error::TenantRequired => Code::TenantRequired,
             Error::EmailTaken(_) => Code::EmailTaken,
             Error::RefreshTokenInvalid => Code::RefreshTokenInvalid,
             Error::Unauthorized(_) => Code::Unauthorized,
@@ -131,7 +129,6 @@ impl ErrorCode for Error {
             Error::InvalidName(field) => Some(field),
             Error::InvalidScope => Some("/scopes"),
             Error::InvalidRole(_) => Some("/role"),
-            Error::TenantRequired => Some("/tenant"),
             _ => None,
         }
     }

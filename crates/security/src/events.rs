@@ -6,8 +6,13 @@
 //! the threat detection to come reads it to block what it sees.
 //!
 //! Recording never slows or fails a request: events go into a bounded queue
-//! and a writer task stores them in batches. When an attack fills the queue,
-//! further events are counted as dropped rather than queued without end.
+//! and a writer task stores them in batches. A flood stays small: the same
+//! refusal (same address, kind, route, tenant and principal) repeated within
+//! a minute is one row whose count grows, at most [`WINDOWS`] such rows are
+//! open at once, and when an attack fills the queue further events are
+//! counted as dropped rather than queued without end. The server's edge does
+//! not record requests that carried no credentials at all (a browser before
+//! sign-in); refused sign-ins are recorded.
 
 use crate::error::Error;
 use chrono::{DateTime, Utc};
@@ -23,8 +28,12 @@ use uuid::Uuid;
 
 /// Events waiting for the writer; beyond this they are dropped and counted.
 const QUEUE: usize = 10_000;
-/// Events stored per transaction at most.
-const BATCH: usize = 500;
+/// Events taken from the queue per write at most.
+const BATCH: usize = 2000;
+/// Refusals counted in one row for at most this long.
+const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// Rows counting at once at most; beyond, new kinds of refusal are dropped.
+pub const WINDOWS: usize = 10_000;
 
 /// One refused request.
 #[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
@@ -45,8 +54,12 @@ pub struct SecurityEvent {
     pub route: String,
     /// The user or API key that made the request, when known.
     pub principal: Option<Uuid>,
-    /// The answer's detail.
+    /// The answer's detail (of the first refusal the row counts).
     pub detail: String,
+    /// How many such refusals, from `at` to `last_at`.
+    pub count: i64,
+    /// The last one counted.
+    pub last_at: DateTime<Utc>,
 }
 
 /// Filters of an operator's query.
@@ -95,15 +108,17 @@ impl Recorder {
     /// every recorder is dropped.
     pub fn start(db: Db) -> Recorder {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write(db, rx));
-        Recorder { queue, dropped: Arc::new(AtomicU64::new(0)) }
+        let dropped = Arc::new(AtomicU64::new(0));
+        tokio::spawn(write(db, rx, dropped.clone()));
+        Recorder { queue, dropped }
     }
 
     /// Records an event without waiting; drops it when the queue is full.
     pub fn record(&self, r: Refusal<'_>) {
+        let at = micros(Utc::now());
         let event = SecurityEvent {
             id: Uuid::now_v7(),
-            at: micros(Utc::now()),
+            at,
             tenant_id: r.tenant,
             ip: r.ip.to_string(),
             kind: r.kind.to_owned(),
@@ -111,6 +126,8 @@ impl Recorder {
             route: r.route.to_owned(),
             principal: r.principal,
             detail: r.detail.chars().take(300).collect(),
+            count: 1,
+            last_at: at,
         };
         if self.queue.try_send(event).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -127,24 +144,61 @@ fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
-async fn write(db: Db, mut rx: mpsc::Receiver<SecurityEvent>) {
+/// What makes two refusals the same, for counting them in one row.
+type Key = (Option<TenantId>, String, String, String, String, Option<Uuid>);
+
+/// A row still counting: its id, when it opened, and how many refusals
+/// arrived since it was last written.
+struct Window {
+    id: Uuid,
+    opened: std::time::Instant,
+    unwritten: i64,
+    last_at: DateTime<Utc>,
+}
+
+async fn write(db: Db, mut rx: mpsc::Receiver<SecurityEvent>, dropped: Arc<AtomicU64>) {
+    let mut windows: std::collections::HashMap<Key, Window> = std::collections::HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
-        if let Err(e) = insert(&db, &batch).await {
-            tracing::warn!(error.cause_chain = ?e, events = batch.len(), "could not store security events");
+        windows.retain(|_, w| w.opened.elapsed() < WINDOW || w.unwritten > 0);
+        let mut new = Vec::new();
+        for e in batch.drain(..) {
+            let key = (e.tenant_id, e.ip.clone(), e.kind.clone(), e.method.clone(), e.route.clone(), e.principal);
+            if let Some(w) = windows.get_mut(&key).filter(|w| w.opened.elapsed() < WINDOW) {
+                w.unwritten += 1;
+                w.last_at = e.at;
+            } else if windows.len() >= WINDOWS && !windows.contains_key(&key) {
+                dropped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                windows
+                    .insert(key, Window { id: e.id, opened: std::time::Instant::now(), unwritten: 0, last_at: e.at });
+                new.push(e);
+            }
         }
-        batch.clear();
+        let counts: Vec<(Uuid, i64, DateTime<Utc>)> =
+            windows.values().filter(|w| w.unwritten > 0).map(|w| (w.id, w.unwritten, w.last_at)).collect();
+        match store(&db, &new, &counts).await {
+            Ok(()) => windows.values_mut().for_each(|w| w.unwritten = 0),
+            Err(e) => tracing::warn!(error.cause_chain = ?e, events = new.len(), "could not store security events"),
+        }
+        // Let a flood gather into one write rather than one per event.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 
-async fn insert(db: &Db, events: &[SecurityEvent]) -> Result<(), Error> {
-    const SQL: &str = "INSERT INTO security_events (id, at, tenant_id, ip, kind, method, route, principal, detail) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+async fn store(db: &Db, new: &[SecurityEvent], counts: &[(Uuid, i64, DateTime<Utc>)]) -> Result<(), Error> {
+    const INSERT: &str = "INSERT INTO security_events \
+                          (id, at, tenant_id, ip, kind, method, route, principal, detail, count, last_at) \
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $2)";
+    const COUNT: &str = "UPDATE security_events SET count = count + $2, last_at = $3 WHERE id = $1";
+    if new.is_empty() && counts.is_empty() {
+        return Ok(());
+    }
     let mut tx = db.system_tx().await?;
-    for e in events {
+    for e in new {
         exec!(
             tx,
-            sqlx::query(SQL)
+            sqlx::query(INSERT)
                 .bind(e.id)
                 .bind(e.at)
                 .bind(e.tenant_id)
@@ -156,11 +210,14 @@ async fn insert(db: &Db, events: &[SecurityEvent]) -> Result<(), Error> {
                 .bind(&e.detail)
         )?;
     }
+    for (id, n, last) in counts {
+        exec!(tx, sqlx::query(COUNT).bind(id).bind(n).bind(last))?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
-const COLS: &str = "id, at, tenant_id, ip, kind, method, route, principal, detail";
+const COLS: &str = "id, at, tenant_id, ip, kind, method, route, principal, detail, count, last_at";
 
 /// Events across tenants, newest first, for operators.
 ///

@@ -169,6 +169,30 @@ pub async fn user(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, Erro
     Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
 }
 
+/// A member by id, locked against removal and role changes until the
+/// transaction ends (PostgreSQL; SQLite's writer lock does the same).
+///
+/// # Errors
+/// The database's error.
+pub async fn user_for_share(tx: &mut TenantTx, id: UserId) -> Result<Option<UserRow>, Error> {
+    let lock = if tx.dialect() == Dialect::Postgres { " FOR SHARE" } else { "" };
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND id = $2{lock}");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
+}
+
+/// Makes `by` the sender of a pending invitation (its role was changed, so
+/// the new role is theirs to stand behind).
+///
+/// # Errors
+/// The database's error.
+pub async fn set_inviter(tx: &mut TenantTx, id: UserId, by: UserId) -> Result<(), Error> {
+    const SQL: &str = "UPDATE users SET invited_by = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'invited'";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(id).bind(by))?;
+    Ok(())
+}
+
 /// A member by email.
 ///
 /// # Errors
@@ -195,12 +219,13 @@ pub async fn users(tx: &mut TenantTx) -> Result<Vec<UserRow>, Error> {
 /// # Errors
 /// The database's error.
 pub async fn sign_in_candidates(tx: &mut SystemTx, email: &str, slug: Option<&str>) -> Result<Vec<UserRow>, Error> {
-    // Most recently used first: sign-in without a workspace tries that one.
+    // Oldest first: sign-in without a workspace tries that one, which an
+    // account created later with the same email cannot displace.
     const SQL: &str = "SELECT u.tenant_id, u.id, u.email, u.name, u.password_hash, u.role, u.status, u.created_at, \
                        u.last_login_at, u.tokens_valid_after, u.invited_by \
                        FROM users u JOIN tenants t ON t.id = u.tenant_id \
                        WHERE u.email = $1 AND u.status = 'active' AND ($2 IS NULL OR t.slug = $2) \
-                       ORDER BY COALESCE(u.last_login_at, u.created_at) DESC, u.id LIMIT 10";
+                       ORDER BY u.created_at, u.id LIMIT 10";
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(email).bind(slug).fetch_all(c).await)?)
 }
 
@@ -704,16 +729,21 @@ pub async fn insert_invalidation(
     Ok(())
 }
 
-/// Invalidations recorded after `since`, oldest first: `(id, what, at)`.
+/// Invalidations recorded after `since` (and after the row `after`, for the
+/// next page), oldest first: `(id, what, at)`.
 ///
 /// # Errors
 /// The database's error.
-pub async fn invalidations_since(
+pub async fn invalidations_after(
     tx: &mut SystemTx,
     since: DateTime<Utc>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, Error> {
-    const SQL: &str = "SELECT id, what, at FROM auth_invalidations WHERE at > $1 ORDER BY at LIMIT 10000";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(since).fetch_all(c).await)?)
+    const SQL: &str = "SELECT id, what, at FROM auth_invalidations WHERE at > $1 \
+                       AND ($2 IS NULL OR at > $2 OR (at = $2 AND id > $3)) ORDER BY at, id LIMIT $4";
+    let (after_at, after_id) = (after.map(|a| a.0), after.map(|a| a.1));
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(since).bind(after_at).bind(after_id).bind(limit).fetch_all(c).await)?)
 }
 
 /// Deletes invalidations and security events older than their keeping time;

@@ -279,9 +279,10 @@ impl App {
             drain: cfg.shutdown_drain,
             deadline: cfg.shutdown_timeout,
         };
-        // The running job gets the time left after draining, less a margin
-        // to hand it back before the deadline.
-        let grace = cfg.shutdown_timeout.saturating_sub(cfg.shutdown_drain).saturating_sub(Duration::from_secs(2));
+        // The worker stops claiming at the signal; its running job may go on
+        // (while the server drains and closes) until shortly before the
+        // deadline, leaving time to hand it back.
+        let grace = cfg.shutdown_timeout.saturating_sub(Duration::from_secs(2));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(self.worker.clone().run(Duration::from_millis(500), stop_rx, grace));
         let signalled = Arc::new(std::sync::OnceLock::new());
@@ -297,7 +298,8 @@ impl App {
         if tokio::time::timeout(left, worker).await.is_err() {
             tracing::warn!("shutdown deadline reached with the job worker still running");
         }
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.state.db.close()).await;
+        let left = cfg.shutdown_timeout.saturating_sub(since.elapsed()).min(Duration::from_secs(1));
+        let _ = tokio::time::timeout(left, self.state.db.close()).await;
         Ok(())
     }
 }
@@ -442,7 +444,8 @@ async fn metrics_text(
     }
     s.metrics.connections.set(s.lifecycle.open_connections() as i64);
     s.metrics.events_dropped.set(s.security.events().dropped() as i64);
-    s.metrics.password_verifications.set(s.security.password_verifications() as i64);
+    let done = s.security.password_verifications();
+    s.metrics.password_verifications.inc_by(done.saturating_sub(s.metrics.password_verifications.get()));
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()))
 }
 

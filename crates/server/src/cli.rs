@@ -389,7 +389,7 @@ async fn resolve(sec: &stackpro_security::Security, which: &Which) -> anyhow::Re
             let as_slug = sec.tenant_by_slug(either).await?;
             match (as_id, as_slug) {
                 (Some(a), Some(b)) if a.id != b.id => bail!(
-                    "{either:?} is ambiguous: it is the id of workspace {} ({:?}) and the slug of workspace {}                      ({:?}); say which with --id or --slug",
+                    "{either:?} is ambiguous: the id of workspace {} ({:?}), the slug of workspace {} ({:?}); use --id or --slug",
                     a.id,
                     a.name,
                     b.id,

@@ -141,6 +141,8 @@ pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Res
     let is_api = path.starts_with("/api/");
     let no_store = is_api || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let ip = client_ip(&req, edge.trust_proxy);
+    let had_credentials =
+        req.headers().contains_key(header::AUTHORIZATION) || req.headers().contains_key(&API_KEY_HEADER);
     req.extensions_mut().insert(ClientIp(ip));
     let slot = CtxSlot::default();
     req.extensions_mut().insert(slot.clone());
@@ -168,15 +170,20 @@ pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Res
     if let Some(err) = res.extensions().get::<ApiError>().filter(|e| is_refusal(e.code())) {
         let ctx = slot.get();
         edge.metrics.refusals.with_label_values(&[err.code().as_str()]).inc();
-        edge.events.record(Refusal {
-            tenant: ctx.map(|c| c.tenant),
-            ip,
-            kind: err.code().as_str(),
-            method,
-            route,
-            principal: ctx.map(|c| c.principal.id()),
-            detail: err.detail(),
-        });
+        // A request with no credentials at all (a browser before sign-in) is
+        // counted, not recorded: recording each would let anyone fill the table.
+        let anonymous = err.code() == Code::Unauthorized && !had_credentials;
+        if !anonymous {
+            edge.events.record(Refusal {
+                tenant: ctx.map(|c| c.tenant),
+                ip,
+                kind: err.code().as_str(),
+                method,
+                route,
+                principal: ctx.map(|c| c.principal.id()),
+                detail: err.detail(),
+            });
+        }
     }
     // Status and latency go to the metrics, and into the log only when they
     // matter: recording them on every span costs a fifth of the throughput.
@@ -219,6 +226,7 @@ fn client_ip(req: &Request, trust_proxy: bool) -> IpAddr {
     forwarded.or(peer).unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
+static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 static NOSNIFF: HeaderName = HeaderName::from_static("x-content-type-options");
 static REFERRER: HeaderName = HeaderName::from_static("referrer-policy");
 static FRAME: HeaderName = HeaderName::from_static("x-frame-options");

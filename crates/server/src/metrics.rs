@@ -6,7 +6,9 @@
 //! from the router's templates (unmatched paths share `unmatched`), statuses as
 //! classes (`2xx` ... `5xx`), and security-event kinds from the code list.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The application's metrics.
 #[derive(Clone)]
@@ -22,8 +24,9 @@ pub struct Metrics {
     pub connections: IntGauge,
     /// Security events dropped because the recorder's queue was full.
     pub events_dropped: IntGauge,
-    /// Argon2 password verifications since start.
-    pub password_verifications: IntGauge,
+    /// Argon2 password verifications since start (brought up to date when
+    /// `/metrics` is read).
+    pub password_verifications: IntCounter,
 }
 
 /// The method as a label: one of the methods the API answers, else `OTHER`.
@@ -80,7 +83,7 @@ impl Metrics {
         registry.register(Box::new(refusals.clone()))?;
         registry.register(Box::new(connections.clone()))?;
         let password_verifications =
-            IntGauge::new("password_verifications", "Argon2 password verifications since start")?;
+            IntCounter::new("password_verifications_total", "Argon2 password verifications since start")?;
         registry.register(Box::new(events_dropped.clone()))?;
         registry.register(Box::new(password_verifications.clone()))?;
         Ok(Metrics { registry, requests, latency, refusals, connections, events_dropped, password_verifications })

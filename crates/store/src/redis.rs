@@ -162,15 +162,17 @@ impl Redis {
         self.0.down.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|d| d.1.clone()).unwrap_or_default()
     }
 
-    /// Opens the breaker and starts the probe (once).
+    /// Opens the breaker and starts the probe (once). The breaker's state
+    /// and its reason change together, under the `down` lock.
     fn mark_down(&self, reason: String) {
-        let was_up = self.0.up.swap(false, Ordering::AcqRel);
-        {
+        let was_up = {
             let mut down = self.0.down.lock().unwrap_or_else(|p| p.into_inner());
-            if down.is_none() {
+            let was_up = self.0.up.swap(false, Ordering::AcqRel);
+            if was_up || down.is_none() {
                 *down = Some((Instant::now(), reason.clone()));
             }
-        }
+            was_up
+        };
         if was_up {
             tracing::error!(error = %reason, "Redis stopped answering: rate limits count per replica, the bus is skipped");
         }
@@ -200,11 +202,14 @@ impl Redis {
             let cmd = redis::cmd("PING");
             let ping = cmd.query_async::<String>(&mut c);
             if let Ok(Ok(_)) = tokio::time::timeout(self.0.timeout, ping).await {
-                let since = self.0.down.lock().unwrap_or_else(|p| p.into_inner()).take();
-                // Probing ends before the breaker closes: a failure right
-                // after closing must find no probe running and start one.
-                self.0.probing.store(false, Ordering::Release);
-                self.0.up.store(true, Ordering::Release);
+                let since = {
+                    let mut down = self.0.down.lock().unwrap_or_else(|p| p.into_inner());
+                    // Probing ends before the breaker closes: a failure right
+                    // after closing must find no probe running and start one.
+                    self.0.probing.store(false, Ordering::Release);
+                    self.0.up.store(true, Ordering::Release);
+                    down.take()
+                };
                 let down_ms = since.map(|s| s.0.elapsed().as_millis() as u64).unwrap_or(0);
                 tracing::warn!(redis.down_ms = down_ms, "Redis answers again: limits are shared by replicas again");
                 return;
@@ -213,8 +218,14 @@ impl Redis {
     }
 }
 
-/// Whether an error means Redis could not be reached (rather than Redis
-/// answering with an error, such as a wrong type).
+/// Whether an error means Redis cannot serve now (unreachable, or answering
+/// that it is loading its data, read-only after a failover, without a
+/// master, or asking to try again), rather than a mistake in the command.
 fn is_unreachable(e: &redis::RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout()
+    use redis::ErrorKind as K;
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_timeout()
+        || matches!(e.kind(), K::BusyLoadingError | K::ReadOnly | K::MasterDown | K::TryAgain | K::ClusterDown)
 }

@@ -135,8 +135,9 @@ impl Security {
     ) -> Result<Session, Error> {
         let (mut tx, user, hash, now) =
             self.redeem(token, "invite", || Error::InviteInvalid, password, "/password").await?;
+        // Locked: the sender cannot be removed or demoted while this commits.
         let inviter = match user.invited_by {
-            Some(id) => store::user(&mut tx, id).await?.filter(UserRow::is_active),
+            Some(id) => store::user_for_share(&mut tx, id).await?.filter(UserRow::is_active),
             None => None,
         };
         let may_grant = inviter.is_some_and(|i| i.role().at_least(Role::Admin) && i.role().at_least(user.role()));
@@ -173,6 +174,12 @@ impl Security {
             return Err(Error::LastOwner);
         }
         store::set_role(&mut tx, id, role).await?;
+        if !user.is_active() {
+            // The new role of an invitation is the changer's to stand behind.
+            if let Some(person) = ctx.person {
+                store::set_inviter(&mut tx, id, person).await?;
+            }
+        }
         let actor = self.actor_of(&mut tx, ctx, Some(ip)).await?;
         self.audit(
             &mut tx,
@@ -227,9 +234,9 @@ impl Security {
             }),
         )
         .await?;
-        let mut forget = vec![Forget::User(ctx.tenant, id)];
-        forget.extend(keys.into_iter().map(|k| Forget::ApiKey(ctx.tenant, k)));
-        let pending = self.invalidate(&mut tx, forget).await?;
+        // Forgetting the member is enough for their keys too: a key is
+        // refused once the person behind it is gone.
+        let pending = self.invalidate(&mut tx, vec![Forget::User(ctx.tenant, id)]).await?;
         tx.commit().await?;
         self.announce(pending).await;
         Ok(())

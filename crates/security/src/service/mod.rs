@@ -18,7 +18,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
-use stackpro_core::{Clock, Principal, Role, Slug, TenantCtx};
+use stackpro_core::{Clock, Principal, Role, TenantCtx};
 use stackpro_store::jobs::{self, JobError, JobHandler, NewJob};
 use stackpro_store::{Bus, Counters, Db, TenantTx};
 use std::collections::HashMap;
@@ -79,7 +79,7 @@ struct Inner {
 /// How often a replica reads the invalidations others recorded.
 pub const INVALIDATION_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 /// How far behind the newest invalidation seen each read looks again.
-pub const INVALIDATION_OVERLAP: Duration = Duration::minutes(2);
+pub const INVALIDATION_OVERLAP: Duration = Duration::seconds(10);
 
 /// Invalidations recorded in a transaction, to announce once it committed.
 #[must_use = "announce the invalidations after the commit"]
@@ -103,7 +103,7 @@ pub const SWEEP_JOB: &str = "security.sweep";
 /// How long recorded invalidations are kept (replicas read them within seconds).
 const KEEP_INVALIDATIONS: Duration = Duration::hours(1);
 /// How long security events are kept.
-const KEEP_EVENTS: Duration = Duration::days(90);
+const KEEP_EVENTS: Duration = Duration::days(30);
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
@@ -265,11 +265,14 @@ impl Security {
                     if matches!(self.0.bus, Bus::Local(_)) {
                         return Ok(());
                     }
+                    // Messages sent from now until the next subscription are
+                    // lost: forget what they could have said (once; the
+                    // database poll keeps revocation working meanwhile).
+                    self.0.cache.forget_all();
                     tracing::warn!("lost the cache-invalidation subscription; resubscribing");
                 }
                 Err(e) => tracing::debug!(error.cause_chain = ?e, "cannot subscribe to cache invalidations; retrying"),
             }
-            self.0.cache.forget_all();
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(std::time::Duration::from_secs(1));
         }
@@ -278,10 +281,13 @@ impl Security {
     /// Reads the invalidations other processes recorded (other replicas, the
     /// CLI) every [`INVALIDATION_POLL`] and applies the new ones, for ever.
     /// This is what bounds staleness when the bus fails: a replica that
-    /// missed a message forgets within about a second anyway. Rows are read
-    /// again for [`INVALIDATION_OVERLAP`] after the newest one seen, so a
-    /// transaction that commits late, or a replica whose clock lags, is not
-    /// skipped; ids already applied are skipped.
+    /// missed a message forgets within about a second anyway.
+    ///
+    /// Each read starts [`INVALIDATION_OVERLAP`] before the newest row seen,
+    /// so a transaction that commits a little after stamping its row, or a
+    /// replica whose clock lags by less than that, is not skipped (clocks are
+    /// assumed NTP-synchronised); ids already applied are skipped. Rows are
+    /// read in pages until a short one, so no burst can stall the reader.
     pub async fn poll_invalidations(&self) {
         let mut high = self.now();
         let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
@@ -289,13 +295,7 @@ impl Security {
         loop {
             tokio::time::sleep(INVALIDATION_POLL).await;
             let since = high - INVALIDATION_OVERLAP;
-            let rows = async {
-                let mut sys = self.0.db.system_read().await?;
-                let rows = store::invalidations_since(&mut sys, since).await?;
-                sys.commit().await?;
-                Ok::<_, Error>(rows)
-            };
-            let rows = match rows.await {
+            let rows = match self.invalidations_since(since).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     if !failing {
@@ -319,7 +319,26 @@ impl Security {
                     Err(e) => tracing::warn!(error = %e, "unreadable invalidation"),
                 }
             }
+            let since = high - INVALIDATION_OVERLAP;
             seen.retain(|_, at| *at > since);
+        }
+    }
+
+    /// Every invalidation recorded after `since`, oldest first, read in pages.
+    async fn invalidations_since(&self, since: DateTime<Utc>) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, Error> {
+        const PAGE: usize = 1000;
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let mut sys = self.0.db.system_read().await?;
+            let page = store::invalidations_after(&mut sys, since, after, PAGE as i64).await?;
+            sys.commit().await?;
+            let full = page.len() == PAGE;
+            after = page.last().map(|(id, _, at)| (*at, *id));
+            rows.extend(page);
+            if !full {
+                return Ok(rows);
+            }
         }
     }
 
@@ -586,7 +605,7 @@ impl JobHandler for ResetJob {
 }
 
 /// Deletes invalidations older than an hour and security events older than
-/// 90 days ([`SWEEP_JOB`]).
+/// 30 days ([`SWEEP_JOB`]).
 #[derive(Clone, Debug)]
 pub struct SweepJob(Security);
 

@@ -27,7 +27,7 @@ impl Security {
     }
 
     /// Signs in with email and password, to the workspace named by `tenant`
-    /// (its slug) or, without one, to the one this email used most recently.
+    /// (its slug) or, without one, to this email's oldest workspace.
     ///
     /// Every attempt does the same work, one argon2 verification, whether the
     /// email has no account, one, or several in other workspaces, so timing
@@ -55,24 +55,28 @@ impl Security {
             self.release(&ip_key).await;
             return Err(e);
         }
-        // A workspace name that is not a valid slug names no workspace.
-        let candidate = match tenant.map(Slug::parse) {
-            Some(Err(_)) => None,
-            named => {
-                let slug = named.and_then(Result::ok);
-                let mut sys = self.0.db.system_read().await?;
-                let mut found =
-                    store::sign_in_candidates(&mut sys, email.as_str(), slug.as_ref().map(Slug::as_str)).await?;
-                sys.commit().await?;
-                (!found.is_empty()).then(|| found.swap_remove(0))
-            }
+        // Existing slugs are matched as they are (one made before a name was
+        // reserved still works); anything longer than a slug names nothing.
+        let named = tenant.filter(|t| t.len() <= stackpro_core::slug::MAX_LEN);
+        let mut found = if tenant.is_some() && named.is_none() {
+            Vec::new()
+        } else {
+            let mut sys = self.0.db.system_read().await?;
+            let found = store::sign_in_candidates(&mut sys, email.as_str(), named).await?;
+            sys.commit().await?;
+            found
         };
+        // The failure is the account's own business only when the caller
+        // named its workspace or the email has no other: an account made
+        // later with someone else's email learns nothing of their attempts.
+        let audit_failure = tenant.is_some() || found.len() == 1;
+        let candidate = (!found.is_empty()).then(|| found.swap_remove(0));
         let matched =
             self.verify_password(password, candidate.as_ref().and_then(|c| c.password_hash.as_deref())).await?;
         let user = match (matched, candidate) {
             (true, Some(user)) => user,
             (_, candidate) => {
-                if let Some(c) = candidate {
+                if let Some(c) = candidate.filter(|_| audit_failure) {
                     let this = self.clone();
                     tokio::spawn(async move {
                         if let Err(e) = this.audit_failed_login(&c, ip).await {
@@ -224,12 +228,11 @@ impl Security {
         tenant: Option<&str>,
         ip: Option<IpAddr>,
     ) -> Result<(), Error> {
-        let slug = match tenant.map(Slug::parse) {
-            Some(Err(_)) => return Ok(()), // names no workspace: nothing to send
-            named => named.and_then(Result::ok),
-        };
+        if tenant.is_some_and(|t| t.len() > stackpro_core::slug::MAX_LEN) {
+            return Ok(()); // names no workspace: nothing to send
+        }
         let mut sys = self.0.db.system_read().await?;
-        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), slug.as_ref().map(Slug::as_str)).await?;
+        let candidates = store::sign_in_candidates(&mut sys, email.as_str(), tenant).await?;
         sys.commit().await?;
         for user in candidates {
             let token = random_token("");

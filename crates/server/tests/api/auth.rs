@@ -481,22 +481,49 @@ async fn signing_in_verifies_exactly_one_password_whatever_the_number_of_account
         assert_eq!(app.login(email, password).await.status(), status, "{email}");
         assert_eq!(app.metric(verifications).await - before, 1.0, "{email} with {password:?}");
     }
-    // Without a workspace: the one used most recently; with one: that one.
-    let s: Value = app.login("sam@shared.test", PASSWORD).await.json().await.unwrap();
-    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[2].as_str()));
-    let s: Value = app
+    // Without a workspace: the oldest; with one: that one.
+    let login_to = |tenant: Option<&str>| {
+        let body = match tenant {
+            Some(t) => json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant": t }),
+            None => json!({ "email": "sam@shared.test", "password": PASSWORD }),
+        };
+        let app = &app;
+        async move {
+            let s: Value = app.post("/api/v1/auth/login", None, body).await.json().await.unwrap();
+            s["tenant"]["slug"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(login_to(None).await, slugs[0]);
+    assert_eq!(login_to(Some(&slugs[2])).await, slugs[2]);
+    assert_eq!(login_to(None).await, slugs[0], "a later sign-in elsewhere does not move the default");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_account_made_later_with_someone_elses_email_neither_locks_them_out_nor_sees_their_attempts(
+    #[case] backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let victim = app.signup("vic").await;
+    let res = app
         .post(
-            "/api/v1/auth/login",
+            "/api/v1/auth/signup",
             None,
-            json!({ "email": "sam@shared.test", "password": PASSWORD, "tenant": slugs[0] }),
+            json!({ "email": victim.email, "password": "the squatter's password", "tenant_name": "Squat" }),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[0].as_str()));
-    let s: Value = app.login("sam@shared.test", PASSWORD).await.json().await.unwrap();
-    assert_eq!(s["tenant"]["slug"].as_str(), Some(slugs[0].as_str()), "now the most recently used");
+        .await;
+    let squatter = Account::from_session(res.json().await.unwrap());
+    assert_eq!(app.login(&squatter.email, "the squatter's password").await.status(), 401, "the default is the oldest");
+
+    let s: Value = app.login(&victim.email, PASSWORD).await.json().await.unwrap();
+    assert_eq!(s["tenant"]["id"].as_str(), Some(victim.tenant_id.as_str()));
+    assert_eq!(app.login(&victim.email, "the victim mistypes").await.status(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let log: Value = app.get("/api/v1/audit?limit=200", &squatter.access).await.json().await.unwrap();
+    let failed = log["items"].as_array().unwrap().iter().filter(|e| e["action"] == "auth.login_failed").count();
+    assert_eq!(failed, 0, "the squatter must not see the victim's attempts (nor their address)");
 }
 
 #[rstest]

@@ -89,7 +89,7 @@ async fn a_problem_body_has_type_title_status_code_detail_and_request_id(#[case]
             "title": "Unauthorized",
             "status": 401,
             "code": "invalid_credentials",
-            "detail": "The email or password is wrong.",
+            "detail": "The email or password is wrong. If this email belongs to several workspaces, name the one to sign in to.",
             "request_id": header_id,
         })
     );

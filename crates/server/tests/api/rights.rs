@@ -115,3 +115,20 @@ async fn nobody_invites_with_more_rights_than_their_own_even_through_a_key(#[cas
     assert_eq!(res.problem().await.code, "forbidden");
     assert_eq!(count_rows(&app, "users").await, 2);
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn raising_an_invitations_role_makes_the_raiser_stand_behind_it(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.signup("ann").await;
+    let bob = app.member(&ann, "bob", "admin").await;
+    let inv = app.invite(&bob.access, "carol@ann.test", "member").await;
+    let carol_id = inv["member"]["id"].as_str().unwrap().to_owned();
+    let res = app.patch(&format!("/api/v1/members/{carol_id}"), &ann.access, json!({ "role": "owner" })).await;
+    assert_eq!(res.status(), 200);
+    let carol = app.accept(&inv, "carols password").await;
+    let me: Value = app.get("/api/v1/me", &carol.access).await.json().await.unwrap();
+    assert_eq!(me["role"], "owner");
+}

@@ -33,7 +33,10 @@ CREATE TABLE security_events (
     method     text NOT NULL,
     route      text NOT NULL,
     principal  uuid,
-    detail     text NOT NULL
+    detail     text NOT NULL,
+    -- The same refusal repeated within a minute is one row with a count.
+    count      bigint NOT NULL DEFAULT 1,
+    last_at    timestamptz NOT NULL
 );
 CREATE INDEX security_events_at ON security_events (at);
 CREATE INDEX security_events_tenant ON security_events (tenant_id, at);
@@ -67,11 +70,15 @@ SET LOCAL ROLE stackpro_system;
 -- before this migration recorded no creator: no person stands behind them, so
 -- they stop working (their admins make new ones).
 UPDATE api_keys SET revoked_at = now() WHERE created_by IS NULL AND revoked_at IS NULL;
--- Invitations recorded no sender either: they are withdrawn likewise.
+-- Invitations recorded no sender either: they are withdrawn likewise, with
+-- the invitation mails still queued (their subject is not encrypted).
 DELETE FROM users WHERE status = 'invited';
+DELETE FROM jobs WHERE kind = 'email.send' AND status IN ('queued', 'running')
+    AND payload LIKE '%"subject":"You are invited to %';
 
 -- A workspace slug shaped like a UUID could be taken for another workspace's
--- id by the operator's commands: such slugs get a prefix and a random tail.
+-- id by the operator's commands: such slugs get a prefix and the end of the
+-- workspace's own id.
 UPDATE tenants SET slug = 'ws-' || substr(replace(id::text, '-', ''), 21, 12)
     WHERE slug ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' OR slug ~ '^[0-9a-f]{32}$';
 RESET ROLE;

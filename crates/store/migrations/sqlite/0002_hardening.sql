@@ -10,8 +10,11 @@ ALTER TABLE users ADD COLUMN invited_by BLOB;
 -- they stop working (their admins make new ones).
 UPDATE api_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')
     WHERE created_by IS NULL AND revoked_at IS NULL;
--- Invitations recorded no sender either: they are withdrawn likewise.
+-- Invitations recorded no sender either: they are withdrawn likewise, with
+-- the invitation mails still queued (their subject is not encrypted).
 DELETE FROM users WHERE status = 'invited';
+DELETE FROM jobs WHERE kind = 'email.send' AND status IN ('queued', 'running')
+    AND payload LIKE '%"subject":"You are invited to %';
 
 -- Every change that takes rights away, written in the transaction that makes
 -- it. Replicas read new rows every second, so a replica that missed the bus
@@ -40,14 +43,18 @@ CREATE TABLE security_events (
     method     TEXT NOT NULL,
     route      TEXT NOT NULL,
     principal  BLOB,
-    detail     TEXT NOT NULL
+    detail     TEXT NOT NULL,
+    -- The same refusal repeated within a minute is one row with a count.
+    count      INTEGER NOT NULL DEFAULT 1,
+    last_at    TEXT NOT NULL
 );
 CREATE INDEX security_events_at ON security_events (at);
 CREATE INDEX security_events_tenant ON security_events (tenant_id, at);
 CREATE INDEX security_events_ip ON security_events (ip, at);
 
 -- A workspace slug shaped like a UUID could be taken for another workspace's
--- id by the operator's commands: such slugs get a prefix and a random tail.
+-- id by the operator's commands: such slugs get a prefix and the end of the
+-- workspace's own id.
 UPDATE tenants SET slug = 'ws-' || substr(lower(hex(id)), 21, 12)
     WHERE slug GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
        OR (length(slug) = 32 AND slug NOT GLOB '*[^0-9a-f]*');

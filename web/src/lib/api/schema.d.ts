@@ -754,7 +754,12 @@ export interface components {
              * @description When.
              */
             at: string;
-            /** @description The answer's detail. */
+            /**
+             * Format: int64
+             * @description How many such refusals, from `at` to `last_at`.
+             */
+            count: number;
+            /** @description The answer's detail (of the first refusal the row counts). */
             detail: string;
             /**
              * Format: uuid
@@ -765,6 +770,11 @@ export interface components {
             ip: string;
             /** @description The problem code the request was answered with, e.g. `rate_limited`. */
             kind: string;
+            /**
+             * Format: date-time
+             * @description The last one counted.
+             */
+            last_at: string;
             /** @description The HTTP method. */
             method: string;
             /**
