@@ -35,7 +35,16 @@ impl BlobStore {
                 Arc::new(LocalFileSystem::new_with_prefix(dir)?)
             }
             BlobConfig::S3 { bucket, endpoint, region, access_key_id, secret_access_key } => {
-                let mut b = AmazonS3Builder::new().with_bucket_name(bucket).with_region(region);
+                // Deadlines: 5 s to connect and 30 s per request (the
+                // library's defaults), and retries of a failing store end
+                // after 10 s instead of the default 3 minutes.
+                let retry = object_store::RetryConfig {
+                    max_retries: 3,
+                    retry_timeout: std::time::Duration::from_secs(10),
+                    ..Default::default()
+                };
+                let mut b =
+                    AmazonS3Builder::new().with_bucket_name(bucket).with_region(region).with_retry(retry);
                 if let Some(ep) = endpoint {
                     b = b
                         .with_endpoint(ep)
