@@ -20,6 +20,7 @@ test('an admin creates an API key, sees its secret once, and revokes it', async 
   // Create a key with read and write scopes.
   await page.getByRole('button', { name: 'Create API key' }).click()
   const createDialog = page.getByRole('dialog', { name: 'Create API key' })
+  await expect(createDialog).toContainText('never does more than your own role allows')
   await createDialog.getByLabel('Key name').fill(keyName)
   await createDialog.getByLabel('Write').check()
   await createDialog.getByRole('button', { name: 'Create key' }).click()

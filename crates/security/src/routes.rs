@@ -115,8 +115,8 @@ pub struct LoginRequest {
     /// Password.
     #[schema(max_length = 1024, pattern = r"^[^\u0000]*$")]
     pub password: String,
-    /// The workspace's slug. Without it, the workspace this email signed in
-    /// to most recently.
+    /// The workspace's slug. Without it, the oldest workspace this email
+    /// belongs to.
     #[serde(default)]
     #[schema(min_length = 3, max_length = 63, pattern = "^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")]
     pub tenant: Option<String>,

@@ -645,8 +645,8 @@ export interface components {
             /** @description Password. */
             password: string;
             /**
-             * @description The workspace's slug. Without it, the workspace this email signed in
-             *     to most recently.
+             * @description The workspace's slug. Without it, the oldest workspace this email
+             *     belongs to.
              */
             tenant?: string | null;
         };

@@ -67,6 +67,10 @@ export function CreateKeyDialog({ open, onClose }: { open: boolean; onClose: () 
           {errors.scopes ?? fieldError(create.error, '/scopes') ? (
             <p className="field-error">{errors.scopes ?? fieldError(create.error, '/scopes')}</p>
           ) : null}
+          <p className="field-hint">
+            The key acts for you: it never does more than your own role allows, and it stops working if
+            you leave the workspace.
+          </p>
         </fieldset>
         <FormError error={create.error} fields={['/name', '/scopes']} />
         <div className="dialog-actions">

@@ -67,7 +67,7 @@ export function LoginPage() {
             name="tenant"
             optional
             defaultValue={params.get('workspace') ?? ''}
-            hint="The workspace's short name, like acme-bakery. Without it, you sign in to the workspace you used last."
+            hint="The workspace's short name, like acme-bakery. Without it, you sign in to the first workspace you joined with this email."
             error={err('/tenant')}
           />
         ) : (
