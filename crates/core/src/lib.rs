@@ -20,6 +20,7 @@ pub mod extract;
 pub mod ids;
 pub mod slug;
 pub mod tenancy;
+pub mod text;
 
 pub use clock::Clock;
 pub use error::{ApiError, Code, ErrorCode, Problem};

@@ -129,11 +129,14 @@ impl std::fmt::Debug for Password {
 pub struct TenantName(String);
 
 impl TenantName {
+    /// 1 to 100 characters after trimming, none of them forbidden in
+    /// displayed text ([`stackpro_core::text`]).
+    ///
     /// # Errors
     /// `invalid_tenant_name`.
     pub fn parse(raw: &str) -> Result<TenantName, Error> {
         let s = raw.trim();
-        if (1..=100).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+        if (1..=100).contains(&s.chars().count()) && !s.chars().any(stackpro_core::text::is_forbidden) {
             Ok(TenantName(s.to_owned()))
         } else {
             Err(Error::InvalidTenantName)
@@ -154,13 +157,14 @@ impl TenantName {
 pub struct Name(String);
 
 impl Name {
-    /// `field` names the input for the error.
+    /// `field` names the input for the error. 1 to 100 characters after
+    /// trimming, none of them forbidden in displayed text.
     ///
     /// # Errors
     /// `invalid_name`.
     pub fn parse(raw: &str, field: &'static str) -> Result<Name, Error> {
         let s = raw.trim();
-        if (1..=100).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+        if (1..=100).contains(&s.chars().count()) && !s.chars().any(stackpro_core::text::is_forbidden) {
             Ok(Name(s.to_owned()))
         } else {
             Err(Error::InvalidName(field))

@@ -301,7 +301,16 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
         println!();
     }
     tracing::info!(listen = %addr, database = ?app.state.db.dialect(), "serving");
-    app.serve(listener, shutdown_signal()).await?;
+    let shutdown = async {
+        shutdown_signal().await;
+        // A second signal (Ctrl-C pressed again) skips the graceful wait.
+        tokio::spawn(async {
+            shutdown_signal().await;
+            tracing::warn!("second signal: exiting at once");
+            std::process::exit(130);
+        });
+    };
+    app.serve(listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(0)
 }

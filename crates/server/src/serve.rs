@@ -23,7 +23,9 @@
 //! every answer carries `Connection: close`, so each client learns after its
 //! current request that it must reconnect, rather than finding its kept-alive
 //! connection closed under a request it is sending); *closing* (the listener
-//! closes, idle connections close, requests in flight finish); and the
+//! closes, idle connections close, requests in flight finish, and a
+//! connection accepted while draining still gets its first request
+//! answered if it sends it within two seconds); and the
 //! *deadline* (`shutdown_timeout` after the signal, whatever clients or
 //! dependencies do, the remaining connections are cut and the process exits).
 
@@ -103,19 +105,36 @@ pub async fn serve(
     acceptor.lifecycle.start_draining();
     tracing::info!(drain_ms = limits.drain.as_millis() as u64, "shutting down: draining (readyz answers 503)");
     // Draining: still accepting and answering, every answer with `Connection: close`.
+    // Connections accepted now are watched apart: their client may not have
+    // sent its first request yet when the listener closes.
+    let early = std::mem::take(&mut acceptor.graceful);
     acceptor.accept_until(&listener, tokio::time::sleep(limits.drain)).await;
     drop(listener);
-    // Closing: in-flight requests finish, idle connections close.
-    let Acceptor { graceful, lifecycle, .. } = acceptor;
-    tracing::info!(connections = graceful.count(), "listener closed; finishing requests in flight");
+    // Closing: in-flight requests finish, idle connections close; a
+    // connection accepted while draining first gets FIRST_REQUEST_GRACE to
+    // send its request (answered, with `Connection: close`).
+    let late = acceptor.graceful;
+    let lifecycle = acceptor.lifecycle;
+    tracing::info!(connections = early.count() + late.count(), "listener closed; finishing requests in flight");
     let left = limits.deadline.saturating_sub(started.elapsed());
-    if tokio::time::timeout(left, graceful.shutdown()).await.is_err() {
+    let grace = FIRST_REQUEST_GRACE.min(left);
+    let close = async {
+        tokio::join!(early.shutdown(), async {
+            tokio::time::sleep(grace).await;
+            late.shutdown().await
+        });
+    };
+    if tokio::time::timeout(left, close).await.is_err() {
         tracing::warn!(
             connections = lifecycle.open_connections(),
             "shutdown deadline reached: cutting the connections still open"
         );
     }
 }
+
+/// How long a connection accepted while draining may take to send its first
+/// request once the listener has closed.
+const FIRST_REQUEST_GRACE: Duration = Duration::from_secs(2);
 
 /// Accepts connections and serves each on its own task.
 struct Acceptor {

@@ -43,8 +43,7 @@ impl BlobStore {
                     retry_timeout: std::time::Duration::from_secs(10),
                     ..Default::default()
                 };
-                let mut b =
-                    AmazonS3Builder::new().with_bucket_name(bucket).with_region(region).with_retry(retry);
+                let mut b = AmazonS3Builder::new().with_bucket_name(bucket).with_region(region).with_retry(retry);
                 if let Some(ep) = endpoint {
                     b = b
                         .with_endpoint(ep)

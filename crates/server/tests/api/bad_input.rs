@@ -128,3 +128,26 @@ async fn a_nul_character_in_any_text_field_is_refused_and_changes_nothing(#[case
     let resets = stackpro_store::jobs::list(&app.db, None, 50).await.unwrap();
     assert!(resets.iter().all(|j| j.kind != stackpro_security::service::RESET_JOB), "{resets:?}");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn names_with_reordering_or_invisible_characters_are_refused(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for name in ["Acme\u{202E}gnp.exe", "Ac\u{200B}me", "\u{2066}Acme", "Acme\u{FFFE}"] {
+        let res = app
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({ "email": "x@x.test", "password": PASSWORD, "tenant_name": name }),
+            )
+            .await;
+        assert_eq!(res.problem().await.code, "invalid_tenant_name", "{name:?}");
+    }
+    let ann = app.signup("ann").await;
+    let res =
+        app.post("/api/v1/api-keys", Some(&ann.access), json!({ "name": "ci\u{202E}", "scopes": ["read"] })).await;
+    assert_eq!(res.problem().await.code, "invalid_name");
+    assert_eq!(count_rows(&app, "tenants").await, 1);
+}

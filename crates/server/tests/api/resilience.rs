@@ -438,3 +438,24 @@ async fn a_job_of_a_replica_killed_mid_send_is_retried_within_its_lease_with_the
     let jobs = stackpro_store::jobs::list(&b.db, Some("succeeded"), 10).await.unwrap();
     assert!(jobs.iter().any(|j| j.kind == "email.send"), "{jobs:?}");
 }
+
+#[tokio::test]
+async fn a_connection_accepted_while_draining_gets_its_first_request_answered_after_the_listener_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(&[
+        ("STACKPRO_DATA_DIR", dir.path().display().to_string()),
+        ("STACKPRO_SHUTDOWN_DRAIN_SECS", "1".into()),
+        ("STACKPRO_SHUTDOWN_TIMEOUT_SECS", "5".into()),
+    ])
+    .await;
+    server.signal("TERM");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let mut late = RawHttp::connect(&server.addr).await.unwrap();
+    // The listener closes at 1 s; the request comes after it.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let res = late.get("/healthz").await.expect("an answer, not a closed connection");
+    assert_eq!(res.status, 200);
+    assert!(res.closes());
+    let status = tokio::time::timeout(Duration::from_secs(6), server.child.wait()).await.expect("exited").unwrap();
+    assert!(status.success());
+}

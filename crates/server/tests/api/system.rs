@@ -63,6 +63,17 @@ async fn the_openapi_document_lists_every_endpoint_with_a_summary_and_its_proble
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is missing");
     }
+    // The literals in the handlers' annotations say what the parsers check.
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("SignupRequest", "tenant_name"),
+        ("CreateApiKey", "name"),
+        ("InviteMember", "name"),
+        ("AcceptInvitation", "name"),
+    ] {
+        let pattern = schemas[schema]["properties"][field]["pattern"].as_str();
+        assert_eq!(pattern, Some(stackpro_core::text::PATTERN), "{schema}.{field}");
+    }
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{method} {path} lacks a summary");
