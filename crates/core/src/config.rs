@@ -115,6 +115,17 @@ pub struct RawConfig {
     /// How long a claimed job is leased; a running job renews it, and a job
     /// whose replica died is claimed again after it ends.
     pub job_lease_secs: u64,
+    /// Changes to the plan catalogue: a table per plan key (`[plans.starter]`
+    /// with `price_cents`, `limits`, `features`, ...), see the README.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plans: Option<serde_json::Value>,
+    /// The currency invoices are in (ISO 4217).
+    pub currency: String,
+    /// Days a new workspace spends on the trial.
+    pub trial_days: i64,
+    /// Days an unpaid invoice leaves the plan in place before its limits
+    /// drop to the free level.
+    pub payment_grace_days: i64,
 }
 
 impl Default for RawConfig {
@@ -155,6 +166,10 @@ impl Default for RawConfig {
             shutdown_drain_secs: 3,
             shutdown_timeout_secs: 20,
             job_lease_secs: 30,
+            plans: None,
+            currency: "usd".into(),
+            trial_days: 14,
+            payment_grace_days: 7,
         }
     }
 }
@@ -283,6 +298,14 @@ pub struct Config {
     pub shutdown_timeout: std::time::Duration,
     /// Job lease.
     pub job_lease: std::time::Duration,
+    /// Changes to the plan catalogue, as configured (billing checks them).
+    pub plans: Option<serde_json::Value>,
+    /// Currency of invoices.
+    pub currency: String,
+    /// Trial length in days.
+    pub trial_days: i64,
+    /// Grace before an unpaid account is restricted, in days.
+    pub payment_grace_days: i64,
 }
 
 impl Config {
@@ -405,6 +428,12 @@ impl RawConfig {
         if self.signup_rate_per_ip == 0 {
             return Err(invalid("STACKPRO_SIGNUP_RATE_PER_IP", "must be at least 1"));
         }
+        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(invalid("STACKPRO_CURRENCY", "expected a three-letter ISO 4217 code such as usd or eur"));
+        }
+        if self.trial_days < 0 || self.payment_grace_days < 0 {
+            return Err(invalid("STACKPRO_TRIAL_DAYS", "trial and grace days cannot be negative"));
+        }
         if self.shutdown_drain_secs >= self.shutdown_timeout_secs {
             return Err(invalid("STACKPRO_SHUTDOWN_DRAIN_SECS", "must be shorter than STACKPRO_SHUTDOWN_TIMEOUT_SECS"));
         }
@@ -441,6 +470,10 @@ impl RawConfig {
             shutdown_drain: secs(self.shutdown_drain_secs, "STACKPRO_SHUTDOWN_DRAIN_SECS", 0)?,
             shutdown_timeout: secs(self.shutdown_timeout_secs, "STACKPRO_SHUTDOWN_TIMEOUT_SECS", 1)?,
             job_lease: secs(self.job_lease_secs, "STACKPRO_JOB_LEASE_SECS", 2)?,
+            plans: self.plans,
+            currency: self.currency.to_lowercase(),
+            trial_days: self.trial_days,
+            payment_grace_days: self.payment_grace_days,
         })
     }
 }
@@ -516,6 +549,17 @@ shutdown_timeout_secs = {stop}
 # Seconds a claimed job is leased (renewed while it runs); a job whose
 # replica died is retried once its lease ends.
 job_lease_secs = {lease}
+# Billing: the currency of invoices, the trial's length, and the days an
+# unpaid invoice leaves the plan in place before its limits drop to free.
+currency = "{currency}"
+trial_days = {trial}
+payment_grace_days = {grace}
+# The plan catalogue (free, trial, starter, professional, enterprise) can be
+# changed per plan; a new key adds a plan. For example:
+# [plans.starter]
+# price_cents = 2500
+# limits.seats = {{ kind = "hard", included = 5 }}
+# limits.ai_queries = {{ kind = "soft", included = 1000, mode = "graduated", tiers = [{{ unit_microcents = 2000000 }}] }}
 "#,
         listen = d.listen,
         data_dir = d.data_dir.display(),
@@ -539,6 +583,9 @@ job_lease_secs = {lease}
         drain = d.shutdown_drain_secs,
         stop = d.shutdown_timeout_secs,
         lease = d.job_lease_secs,
+        currency = d.currency,
+        trial = d.trial_days,
+        grace = d.payment_grace_days,
     )
 }
 

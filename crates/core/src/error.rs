@@ -64,6 +64,13 @@ codes! {
     InviteInvalid => (StatusCode::NOT_FOUND, "invite_invalid", "The invitation link is unknown, used, expired or withdrawn."),
     ResetTokenInvalid => (StatusCode::NOT_FOUND, "reset_token_invalid", "The password reset link is unknown, used or expired."),
     RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts; wait before trying again."),
+    PlanLimitReached => (StatusCode::PAYMENT_REQUIRED, "plan_limit_reached", "The workspace's plan does not allow more of this; a higher plan does."),
+    PlanNotFound => (StatusCode::NOT_FOUND, "plan_not_found", "No such plan."),
+    DowngradeRefused => (StatusCode::CONFLICT, "downgrade_refused", "Current usage exceeds a hard limit of the plan chosen."),
+    PlanUnchanged => (StatusCode::CONFLICT, "plan_unchanged", "The workspace is already on this plan."),
+    InvoiceNotFound => (StatusCode::NOT_FOUND, "invoice_not_found", "No such invoice in this workspace."),
+    PaymentsNotConfigured => (StatusCode::CONFLICT, "payments_not_configured", "Payment collection (Stripe) is not configured on this installation."),
+    WebhookSignatureInvalid => (StatusCode::BAD_REQUEST, "webhook_signature_invalid", "The webhook's signature is missing, wrong or too old."),
     Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "A dependency is unavailable; try again shortly."),
     Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error; the request id identifies it in the logs."),
 }
@@ -86,6 +93,10 @@ pub trait ErrorCode: std::error::Error + Send + Sync + 'static {
     fn retry_after(&self) -> Option<u64> {
         None
     }
+    /// Extension members of the problem (a JSON object), if any.
+    fn extra(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// An error on its way to the client. Client errors carry their own `detail`;
@@ -97,12 +108,22 @@ pub struct ApiError {
     field: Option<Cow<'static, str>>,
     retry_after: Option<u64>,
     cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    extra: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl ApiError {
     /// An error with a code and a human-readable detail.
     pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, detail: detail.into(), field: None, retry_after: None, cause: None }
+        Self { code, detail: detail.into(), field: None, retry_after: None, cause: None, extra: None }
+    }
+    /// Adds extension members to the problem (RFC 9457 section 3.2), such as
+    /// a limit and the usage that reached it. `extra` must be a JSON object;
+    /// members named like the standard ones are ignored.
+    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
+        if let serde_json::Value::Object(map) = extra {
+            self.extra = Some(Arc::new(map));
+        }
+        self
     }
     /// An internal error: the client sees only "internal error"; `cause` is logged.
     pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -141,6 +162,16 @@ impl ApiError {
             detail: self.detail.to_string(),
             field: self.field.as_ref().map(|f| f.to_string()),
             request_id,
+            extra: self
+                .extra
+                .as_deref()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| !STANDARD_MEMBERS.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -155,7 +186,10 @@ impl<E: ErrorCode> From<E> for ApiError {
             let mut api = Self::new(code, e.to_string());
             api.field = e.field().map(Cow::Borrowed);
             api.retry_after = e.retry_after();
-            api
+            match e.extra() {
+                Some(extra) => api.with_extra(extra),
+                None => api,
+            }
         };
         if api.retry_after.is_none() && code == Code::Unavailable {
             api.retry_after = Some(5);
@@ -164,7 +198,12 @@ impl<E: ErrorCode> From<E> for ApiError {
     }
 }
 
-/// The RFC 9457 problem document every error is answered with.
+/// The members every problem has; extensions may not shadow them.
+const STANDARD_MEMBERS: &[&str] = &["type", "title", "status", "code", "detail", "field", "request_id"];
+
+/// The RFC 9457 problem document every error is answered with. Some codes
+/// add extension members: `plan_limit_reached` carries `meter`, `limit`,
+/// `current`, `plan` and `allowed_by`.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct Problem {
     /// A URI reference that resolves to the code's entry in `GET /api/v1/errors`.
@@ -183,6 +222,11 @@ pub struct Problem {
     /// The request id, to quote when asking for support.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Extension members of some codes (see above); the document describes
+    /// them in words, as RFC 9457 leaves them open.
+    #[serde(flatten, default)]
+    #[schema(ignore)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The content type of every error body.

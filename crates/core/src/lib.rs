@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod ids;
+pub mod metering;
 pub mod slug;
 pub mod tenancy;
 pub mod text;
@@ -25,6 +26,7 @@ pub mod text;
 pub use clock::Clock;
 pub use error::{ApiError, Code, ErrorCode, Problem};
 pub use extract::{ClientIp, Json, Path, Query};
+pub use metering::{Feature, Meter, PlanRef, PlanStatus};
 pub use slug::Slug;
 pub use tenancy::{Authenticator, Principal, Role, TenantCtx};
 

@@ -101,6 +101,8 @@ pub struct TenantCtx {
     /// the creator of the API key. What the request creates belongs to them,
     /// and its rights never exceed theirs.
     pub person: Option<UserId>,
+    /// The tenant's plan and standing, which bound what it may use.
+    pub plan: crate::metering::PlanRef,
 }
 
 impl TenantCtx {
@@ -215,6 +217,7 @@ mod tests {
             role: Role::Admin,
             read_only: true,
             person: None,
+            plan: crate::metering::PlanRef { key: "starter".into(), status: crate::metering::PlanStatus::Active },
         };
         assert!(ctx.require(Role::Admin).is_ok());
         assert_eq!(ctx.require_write(Role::Member).unwrap_err().code(), Code::Forbidden);

@@ -58,6 +58,7 @@ impl Security {
             role: member.user.role(),
             read_only: false,
             person: Some(member.user.id),
+            plan: member.tenant.plan_ref(),
         })
     }
 
@@ -101,6 +102,7 @@ impl Security {
             role: scoped.lesser(creator.user.role()),
             read_only,
             person: Some(creator.user.id),
+            plan: creator.tenant.plan_ref(),
         })
     }
 }

@@ -196,7 +196,17 @@ mod tests {
             tokens_valid_after: None,
             invited_by: None,
         };
-        CachedUser { user, tenant: Tenant { id: tenant, name: "t".into(), slug: "t".into(), created_at: Utc::now() } }
+        CachedUser {
+            user,
+            tenant: Tenant {
+                id: tenant,
+                name: "t".into(),
+                slug: "t".into(),
+                created_at: Utc::now(),
+                plan: "trial".into(),
+                plan_status: stackpro_core::PlanStatus::Trialing,
+            },
+        }
     }
 
     #[test]

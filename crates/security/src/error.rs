@@ -80,9 +80,24 @@ pub enum Error {
     /// Encryption or decryption failed.
     #[error("cryptography failed: {0}")]
     Crypto(String),
+    /// The plan does not allow it.
+    #[error(transparent)]
+    Limit(#[from] stackpro_core::metering::LimitReached),
+    /// Metering failed.
+    #[error("metering: {0}")]
+    Metering(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<stackpro_core::metering::MeteringError> for Error {
+    fn from(e: stackpro_core::metering::MeteringError) -> Self {
+        match e {
+            stackpro_core::metering::MeteringError::Limit(l) => Error::Limit(l),
+            stackpro_core::metering::MeteringError::Failed(m) => Error::Metering(m),
+        }
+    }
 }
 
 impl From<sqlx::Error> for Error {
@@ -115,7 +130,8 @@ impl ErrorCode for Error {
             Error::InviteInvalid => Code::InviteInvalid,
             Error::ResetTokenInvalid => Code::ResetTokenInvalid,
             Error::RateLimited(_) => Code::RateLimited,
-            Error::KeyUnavailable(_) | Error::Crypto(_) => Code::Internal,
+            Error::KeyUnavailable(_) | Error::Crypto(_) | Error::Metering(_) => Code::Internal,
+            Error::Limit(_) => Code::PlanLimitReached,
             Error::Store(e) => e.code(),
         }
     }
@@ -136,6 +152,13 @@ impl ErrorCode for Error {
     fn retry_after(&self) -> Option<u64> {
         match self {
             Error::RateLimited(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+
+    fn extra(&self) -> Option<serde_json::Value> {
+        match self {
+            Error::Limit(l) => Some(l.extra()),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
-use stackpro_core::{Role, Slug};
+use stackpro_core::{PlanRef, PlanStatus, Role, Slug};
 use utoipa::ToSchema;
 
 /// An email address, trimmed and lower-cased.
@@ -262,6 +262,18 @@ pub struct Tenant {
     pub slug: String,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// The plan's key in the catalogue (`trial`, `starter`, ...).
+    pub plan: String,
+    /// The account's standing.
+    #[sqlx(try_from = "String")]
+    pub plan_status: PlanStatus,
+}
+
+impl Tenant {
+    /// The plan as requests carry it.
+    pub fn plan_ref(&self) -> PlanRef {
+        PlanRef { key: self.plan.clone(), status: self.plan_status }
+    }
 }
 
 /// A member of a workspace as stored.

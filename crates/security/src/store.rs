@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 // ---- tenants --------------------------------------------------------------
 
+const TENANT_COLS: &str = "id, name, slug, created_at, plan, plan_status";
+
 /// Inserts the tenant of the transaction; `false` when the slug is taken.
 ///
 /// # Errors
@@ -34,9 +36,9 @@ pub async fn insert_tenant(tx: &mut TenantTx, name: &str, slug: &str, now: DateT
 /// # Errors
 /// The database's error.
 pub async fn tenant(tx: &mut TenantTx) -> Result<Option<Tenant>, Error> {
-    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE id = $1");
     let id = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
 }
 
 /// Every tenant, oldest first.
@@ -44,8 +46,8 @@ pub async fn tenant(tx: &mut TenantTx) -> Result<Option<Tenant>, Error> {
 /// # Errors
 /// The database's error.
 pub async fn list_tenants(tx: &mut SystemTx) -> Result<Vec<Tenant>, Error> {
-    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants ORDER BY created_at";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants ORDER BY created_at");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 
 /// A tenant by id, across tenants.
@@ -53,8 +55,8 @@ pub async fn list_tenants(tx: &mut SystemTx) -> Result<Vec<Tenant>, Error> {
 /// # Errors
 /// The database's error.
 pub async fn tenant_by_id(tx: &mut SystemTx, id: TenantId) -> Result<Option<Tenant>, Error> {
-    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?)
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE id = $1");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?)
 }
 
 /// A tenant by slug, across tenants.
@@ -62,8 +64,8 @@ pub async fn tenant_by_id(tx: &mut SystemTx, id: TenantId) -> Result<Option<Tena
 /// # Errors
 /// The database's error.
 pub async fn tenant_by_slug(tx: &mut SystemTx, slug: &str) -> Result<Option<Tenant>, Error> {
-    const SQL: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
-    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(slug).fetch_optional(c).await)?)
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE slug = $1");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(slug).fetch_optional(c).await)?)
 }
 
 /// Deletes a tenant; every row of it goes with it by cascade, its wrapped
@@ -74,6 +76,31 @@ pub async fn tenant_by_slug(tx: &mut SystemTx, slug: &str) -> Result<Option<Tena
 pub async fn delete_tenant(tx: &mut SystemTx, id: TenantId) -> Result<bool, Error> {
     const SQL: &str = "DELETE FROM tenants WHERE id = $1";
     Ok(exec!(tx, sqlx::query(SQL).bind(id))? == 1)
+}
+
+/// Locks the tenant's row until the transaction ends (PostgreSQL), so
+/// changes that count the tenant's things (seats, plan changes) happen one
+/// at a time; SQLite's write lock already does the same.
+///
+/// # Errors
+/// The database's error.
+pub async fn lock_tenant(tx: &mut TenantTx) -> Result<(), Error> {
+    if tx.dialect() == Dialect::Postgres {
+        const SQL: &str = "SELECT id FROM tenants WHERE id = $1 FOR UPDATE";
+        let tenant = tx.tenant_id();
+        exec!(tx, sqlx::query(SQL).bind(tenant))?;
+    }
+    Ok(())
+}
+
+/// Members and pending invitations: the seats in use.
+///
+/// # Errors
+/// The database's error.
+pub async fn count_seats(tx: &mut TenantTx) -> Result<i64, Error> {
+    const SQL: &str = "SELECT COUNT(*) FROM users WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_one(c).await)?)
 }
 
 // ---- tenant data keys -----------------------------------------------------

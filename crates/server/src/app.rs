@@ -9,6 +9,7 @@ use axum::extract::{FromRef, State};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::Router;
+use stackpro_billing::{Billing, Catalogue};
 use stackpro_core::config::Config;
 use stackpro_core::tenancy::AuthState;
 use stackpro_core::{ApiError, Clock, Code};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub redis: Option<Redis>,
     /// Whether the server is shutting down.
     pub lifecycle: Lifecycle,
+    /// Plans, usage and invoices.
+    pub billing: Billing,
 }
 
 impl FromRef<AppState> for Security {
@@ -57,6 +60,11 @@ impl FromRef<AppState> for Security {
 impl FromRef<AppState> for AuthState {
     fn from_ref(s: &AppState) -> AuthState {
         s.auth.clone()
+    }
+}
+impl FromRef<AppState> for Billing {
+    fn from_ref(s: &AppState) -> Billing {
+        s.billing.clone()
     }
 }
 impl FromRef<AppState> for Metrics {
@@ -75,6 +83,7 @@ impl FromRef<AppState> for Metrics {
         (name = "members", description = "The people of a workspace and their roles"),
         (name = "api-keys", description = "Keys for programs"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "billing", description = "Plans, usage, limits and invoices"),
         (name = "system", description = "Health, readiness, metrics and the error list"),
     )
 )]
@@ -110,6 +119,8 @@ pub struct Parts {
     pub counters: Counters,
     /// Redis, when configured.
     pub redis: Option<Redis>,
+    /// Billing, whose metering security uses for seats.
+    pub billing: Billing,
 }
 
 impl App {
@@ -167,9 +178,24 @@ impl App {
         .await
         .context("loading the job payload key")?;
         let secrets = stackpro_security::service::ServerSecrets { audit_chain: audit_key, job_payloads };
-        let security =
-            Security::new(db.clone(), bus.clone(), keys, tokens, counters.clone(), mailer, clock, settings, secrets);
-        Ok(Parts { db, security, blobs, bus, counters, redis })
+        let security = Security::new(
+            db.clone(),
+            bus.clone(),
+            keys,
+            tokens,
+            counters.clone(),
+            mailer,
+            clock.clone(),
+            settings,
+            secrets,
+        );
+        let mut catalogue = Catalogue::new(cfg.plans.as_ref()).context("STACKPRO plans")?;
+        catalogue.currency = cfg.currency.clone();
+        catalogue.trial_days = cfg.trial_days;
+        catalogue.grace_days = cfg.payment_grace_days;
+        let billing = Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock);
+        security.set_metering(billing.metering());
+        Ok(Parts { db, security, blobs, bus, counters, redis, billing })
     }
 
     /// Builds the whole application.
@@ -184,7 +210,7 @@ impl App {
         let openapi = Arc::new(openapi.to_pretty_json().context("rendering OpenAPI")?);
         let lifecycle = Lifecycle::default();
         let state = AppState {
-            auth: Arc::new(parts.security.clone()),
+            auth: Arc::new(MeteredAuth { security: parts.security.clone(), billing: parts.billing.clone() }),
             security: parts.security.clone(),
             db: parts.db.clone(),
             metrics: metrics.clone(),
@@ -192,7 +218,15 @@ impl App {
             metrics_token: cfg.metrics_token.clone().map(Arc::new),
             redis: parts.redis.clone(),
             lifecycle: lifecycle.clone(),
+            billing: parts.billing.clone(),
         };
+        let flusher = parts.billing.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                flusher.flush_api_requests().await;
+            }
+        });
         parts.security.load_ended_sessions().await.context("loading signed-out sessions")?;
         let follower = parts.security.clone();
         tokio::spawn(async move {
@@ -207,12 +241,15 @@ impl App {
             .handle(stackpro_security::service::EMAIL_JOB, parts.security.email_job())
             .handle(stackpro_security::service::RESET_JOB, parts.security.reset_job())
             .handle(stackpro_security::service::SWEEP_JOB, parts.security.sweep_job())
+            .handle(stackpro_billing::service::tick::TICK_JOB, parts.billing.tick_job())
+            .handle(stackpro_billing::service::usage::ALERT_JOB, parts.billing.alert_job())
             .handle(
                 stackpro_store::jobs::SWEEP,
                 stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
             );
         stackpro_store::jobs::schedule_sweep(&parts.db, clock.now()).await.context("scheduling the job sweep")?;
         parts.security.schedule_sweep().await.context("scheduling the security sweep")?;
+        parts.billing.schedule_tick().await.context("scheduling the billing tick")?;
 
         let edge = http::Edge {
             metrics,
@@ -299,10 +336,33 @@ impl App {
             tracing::warn!("shutdown deadline reached with the job worker still running");
         }
         let left = cfg.shutdown_timeout.saturating_sub(since.elapsed()).min(Duration::from_secs(1));
+        // API requests counted in the last second reach the ledger.
+        let _ = tokio::time::timeout(left, self.state.billing.flush_api_requests()).await;
+        let left = cfg.shutdown_timeout.saturating_sub(since.elapsed()).min(Duration::from_secs(1));
         let _ = tokio::time::timeout(left, self.state.db.close()).await;
         Ok(())
     }
 }
+/// The request authenticator: identity from `security`; then a request made
+/// with an API key counts against the plan's API requests (`billing`),
+/// refused once they are used up. Requests of people signed in to the web
+/// UI are not counted.
+struct MeteredAuth {
+    security: Security,
+    billing: Billing,
+}
+
+#[async_trait::async_trait]
+impl stackpro_core::Authenticator for MeteredAuth {
+    async fn authenticate(&self, parts: &axum::http::request::Parts) -> Result<stackpro_core::TenantCtx, ApiError> {
+        let ctx = self.security.authenticate(parts).await?;
+        if let stackpro_core::Principal::ApiKey(_) = ctx.principal {
+            self.billing.count_api_request(&ctx, &uuid::Uuid::now_v7().to_string()).await?;
+        }
+        Ok(ctx)
+    }
+}
+
 /// Every API route with its OpenAPI annotations.
 pub fn api_router() -> OpenApiRouter<AppState> {
     let mut doc = ApiDoc::openapi();
@@ -318,6 +378,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     );
     OpenApiRouter::with_openapi(doc)
         .merge(stackpro_security::routes::router())
+        .merge(stackpro_billing::routes::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .routes(utoipa_axum::routes!(metrics_text))

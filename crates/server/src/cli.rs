@@ -328,8 +328,9 @@ async fn seed_demo(app: &App) -> anyhow::Result<(String, String)> {
                 password: Password::parse(&password)?,
                 tenant_name: TenantName::parse("Demo Bakery")?,
             };
-            let (tx, _, _) = sec.create_tenant(&s, None).await?;
+            let (tx, tenant, _) = sec.create_tenant(&s, None).await?;
             tx.commit().await?;
+            app.state.billing.set_plan(tenant.id, "starter", "demo").await?;
         }
     }
     Ok((email.to_owned(), password))

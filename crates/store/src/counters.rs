@@ -87,6 +87,61 @@ impl Counters {
         Count { value: entry.0, resets_in: entry.1.saturating_duration_since(now) }
     }
 
+    /// Adds `by` to `key` only if the key exists (it was initialised with
+    /// [`Counters::init`] and has not expired); `None` otherwise. Usage
+    /// reservations start from the ledger's total, never from zero.
+    ///
+    /// # Errors
+    /// When Redis answers with an error (not when it cannot be reached).
+    pub async fn add_if_present(&self, key: &str, by: i64) -> Result<Option<i64>, StoreError> {
+        if let Some(redis) = &self.redis {
+            const SCRIPT: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then \
+                                  return redis.call('INCRBY', KEYS[1], ARGV[1]) else return false end";
+            let cmd = redis::cmd("EVAL").arg(SCRIPT).arg(1).arg(key).arg(by).to_owned();
+            let r = redis.run(|mut c| async move { cmd.query_async::<Option<i64>>(&mut c).await });
+            match r.await {
+                Ok(v) => return Ok(v),
+                Err(StoreError::RedisUnavailable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let now = Instant::now();
+        let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(match map.get_mut(key) {
+            Some(entry) if entry.1 > now => {
+                entry.0 += by;
+                Some(entry.0)
+            }
+            _ => None,
+        })
+    }
+
+    /// Sets `key` to `value` for `ttl` unless it exists (another replica may
+    /// have initialised it first, from the same ledger).
+    ///
+    /// # Errors
+    /// When Redis answers with an error (not when it cannot be reached).
+    pub async fn init(&self, key: &str, value: i64, ttl: Duration) -> Result<(), StoreError> {
+        if let Some(redis) = &self.redis {
+            let ms = ttl.as_millis().max(1) as u64;
+            let cmd = redis::cmd("SET").arg(key).arg(value).arg("NX").arg("PX").arg(ms).to_owned();
+            match redis.run(|mut c| async move { cmd.query_async::<Option<String>>(&mut c).await }).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::RedisUnavailable(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let now = Instant::now();
+        let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some((_, until)) if *until > now => {}
+            _ => {
+                map.insert(key.to_owned(), (value, now + ttl));
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets a key (after a successful login, say).
     ///
     /// # Errors

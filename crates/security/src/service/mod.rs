@@ -18,6 +18,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
+use stackpro_core::metering::{Meter, Metering, PlanRef};
 use stackpro_core::{Clock, Principal, Role, TenantCtx};
 use stackpro_store::jobs::{self, JobError, JobHandler, NewJob};
 use stackpro_store::{Bus, Counters, Db, TenantTx};
@@ -72,8 +73,21 @@ struct Inner {
     audit_key: [u8; 32],
     job_key: [u8; 32],
     events: Recorder,
+    /// Billing's metering, set once the billing service exists (it depends
+    /// on this one).
+    metering: std::sync::OnceLock<MeteringHandle>,
     /// Argon2 verifications done, for `/metrics`.
     verifications: std::sync::atomic::AtomicU64,
+}
+
+/// Billing's metering as held here.
+#[derive(Clone)]
+struct MeteringHandle(Arc<dyn Metering<TenantTx>>);
+
+impl std::fmt::Debug for MeteringHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metering")
+    }
 }
 
 /// How often a replica reads the invalidations others recorded.
@@ -83,7 +97,7 @@ pub const INVALIDATION_OVERLAP: Duration = Duration::seconds(10);
 
 /// Invalidations recorded in a transaction, to announce once it committed.
 #[must_use = "announce the invalidations after the commit"]
-pub(crate) struct Pending(Vec<Forget>);
+pub struct Pending(Vec<Forget>);
 
 /// Server-wide secrets, each stored wrapped by the master key
 /// (see [`crate::crypto::server_secret`]).
@@ -155,6 +169,7 @@ impl Security {
             audit_key: secrets.audit_chain,
             job_key: secrets.job_payloads,
             events: Recorder::start(db_for_events),
+            metering: std::sync::OnceLock::new(),
             verifications: std::sync::atomic::AtomicU64::new(0),
         }))
     }
@@ -171,6 +186,21 @@ impl Security {
     pub fn keys(&self) -> &Keyring {
         &self.0.keys
     }
+    /// Gives the service billing's metering, through which seats are
+    /// counted and limited. Set once, by the composition of the server.
+    pub fn set_metering(&self, metering: Arc<dyn Metering<TenantTx>>) {
+        let _ = self.0.metering.set(MeteringHandle(metering));
+    }
+
+    /// Records the tenant's seats (members and invitations) after a change in
+    /// the transaction, refused when the plan's hard limit is exceeded.
+    pub(crate) async fn meter_seats(&self, tx: &mut TenantTx, plan: &PlanRef) -> Result<(), Error> {
+        let metering = &self.0.metering.get().ok_or(Error::Crypto("metering is not configured".into()))?.0;
+        let seats = store::count_seats(tx).await?;
+        let key = format!("seats:{}", Uuid::now_v7());
+        metering.set_level(tx, tx.tenant_id(), plan, Meter::Seats, seats, &key).await.map_err(Error::from)
+    }
+
     /// Argon2 password verifications done since start (each costs about
     /// 20 ms of CPU): one per sign-in attempt, whatever the accounts.
     pub fn password_verifications(&self) -> u64 {
@@ -206,7 +236,7 @@ impl Security {
     ///
     /// # Errors
     /// The database's error.
-    pub(crate) async fn invalidate(
+    pub async fn invalidate(
         &self,
         tx: &mut impl stackpro_store::jobs::JobTx,
         what: Vec<Forget>,
@@ -222,7 +252,7 @@ impl Security {
     /// After the commit: forgets here at once and tells the other replicas
     /// through the bus, which makes it take effect there within milliseconds
     /// instead of the poll's second. A failed publish loses nothing.
-    pub(crate) async fn announce(&self, pending: Pending) {
+    pub async fn announce(&self, pending: Pending) {
         for what in pending.0 {
             self.apply(&what);
             match serde_json::to_vec(&what) {
@@ -480,6 +510,28 @@ impl Security {
         let payload = json!({ "to": to, "subject": subject, "body": B64.encode(sealed) });
         jobs::enqueue(tx, NewJob::new(EMAIL_JOB, payload, self.now()), self.now()).await?;
         Ok(())
+    }
+
+    /// Queues the same email to every active owner and admin of the
+    /// transaction's tenant (billing alerts, for one); returns how many.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn email_admins(&self, tx: &mut TenantTx, subject: &str, body: &str) -> Result<usize, Error> {
+        let admins: Vec<UserRow> =
+            store::users(tx).await?.into_iter().filter(|u| u.is_active() && u.role().at_least(Role::Admin)).collect();
+        for admin in &admins {
+            self.queue_email(tx, &admin.email, subject, body).await?;
+        }
+        Ok(admins.len())
+    }
+
+    /// The tenant's name, for messages.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn tenant_of(&self, tx: &mut TenantTx) -> Result<Option<Tenant>, Error> {
+        store::tenant(tx).await
     }
 
     /// Seals a job payload that holds personal data (an email address):

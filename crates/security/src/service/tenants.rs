@@ -57,7 +57,8 @@ impl Security {
             json!({ "name": s.tenant_name.as_str(), "slug": slug }),
         )
         .await?;
-        let tenant = Tenant { id: tenant_id, name: s.tenant_name.as_str().to_owned(), slug, created_at: now };
+        let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(tenant_id.to_string()))?;
+        self.meter_seats(&mut tx, &tenant.plan_ref()).await?;
         Ok((tx, tenant, owner))
     }
 

@@ -159,6 +159,11 @@ impl TestApp {
             auth_rate_per_account: 1_000,
             signup_rate_per_ip: 100_000,
             shutdown_drain_secs: 0,
+            // New workspaces start on the trial: the tests of other
+            // capabilities must not meet its seat and API limits. Billing's
+            // tests set `plans = None` for the real catalogue.
+            plans: Some(serde_json::json!({ "trial": { "limits": {
+                "seats": { "kind": "unlimited" }, "api_requests": { "kind": "unlimited" } } } })),
             ..RawConfig::default()
         };
         tweak(&mut raw);

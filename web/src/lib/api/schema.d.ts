@@ -274,6 +274,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's billing
+         * @description Its plan and standing, the current period's usage per meter against the
+         *     plan, the alerts sent, and this period's invoice as it stands. Owners and
+         *     admins.
+         */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invoices
+         * @description The workspace's issued invoices, newest first. Owners and admins.
+         */
+        get: operations["invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an invoice
+         * @description One issued invoice with its lines, as printed. Owners and admins.
+         */
+        get: operations["invoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the plan
+         * @description A higher plan applies at once, the period's invoice charging each plan for
+         *     the time it was used; a lower plan applies at the end of the period and is
+         *     refused while the workspace uses more than one of its hard limits allows.
+         *     Choosing the current plan again cancels a scheduled change. Owners only.
+         */
+        post: operations["change_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The plans
+         * @description The plans a workspace may choose, cheapest first, with what each allows.
+         */
+        get: operations["plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/errors": {
         parameters: {
             query?: never;
@@ -490,6 +595,26 @@ export interface components {
             /** @description The token from the invitation link. */
             token: string;
         };
+        /** @description A soft-limit alert that was sent. */
+        AlertView: {
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description The meter. */
+            meter: components["schemas"]["Meter"];
+            /**
+             * Format: int32
+             * @description 80 or 100.
+             */
+            threshold: number;
+            /**
+             * Format: int64
+             * @description The usage then.
+             */
+            used: number;
+        };
         /** @description An API key, without its secret. */
         ApiKey: {
             /**
@@ -597,6 +722,11 @@ export interface components {
             /** @description The new password: 10 to 1024 characters, not the email address. */
             new_password: string;
         };
+        /** @description Body of a plan change. */
+        ChangePlan: {
+            /** @description The plan's key. */
+            plan: string;
+        };
         /** @description Body of `POST /api/v1/api-keys`. */
         CreateApiKey: {
             /** @description What the key is for. */
@@ -614,6 +744,11 @@ export interface components {
             /** @description The secret for `Authorization: Bearer`; it cannot be shown again. */
             secret: string;
         };
+        /**
+         * @description What a plan unlocks beyond quantities; later features read these.
+         * @enum {string}
+         */
+        Feature: "custom_domains" | "llm_providers" | "sms" | "remove_badge";
         /** @description An invitation just sent. */
         Invitation: {
             /** @description Whether an email was queued through SMTP (otherwise it is written to the log). */
@@ -634,6 +769,114 @@ export interface components {
             name?: string | null;
             /** @description Their role: at most the inviter's own. */
             role: components["schemas"]["Role"];
+        };
+        /** @description One line of an invoice. */
+        InvoiceLine: {
+            /**
+             * Format: int64
+             * @description The amount, in cents.
+             */
+            amount_cents: number;
+            /** @description What it is for. */
+            description: string;
+            /**
+             * Format: int64
+             * @description What the plan includes.
+             */
+            included?: number | null;
+            /** @description `plan`, `usage` or `adjustment`. */
+            kind: string;
+            meter?: null | components["schemas"]["Meter"];
+            /** @description The plan whose price or limits apply. */
+            plan: string;
+            /**
+             * Format: int64
+             * @description The units charged.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The period's usage of the meter.
+             */
+            used?: number | null;
+        };
+        /** @description A page of invoices. */
+        InvoiceList: {
+            /** @description Newest first. */
+            items: components["schemas"]["InvoiceView"][];
+        };
+        /**
+         * @description An invoice: issued (numbered, never changing) or the current period's as
+         *     it stands.
+         */
+        InvoiceView: {
+            /** @description The workspace billed. */
+            billed_to: string;
+            /** @description The currency. */
+            currency: string;
+            /**
+             * Format: uuid
+             * @description Id, once issued (absent for the current period's).
+             */
+            id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was issued.
+             */
+            issued_at?: string | null;
+            /** @description The lines. */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** @description The number, once issued. */
+            number?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was paid.
+             */
+            paid_at?: string | null;
+            /** @description Whether it is collected through Stripe; if not, the page says so. */
+            payments_configured: boolean;
+            /**
+             * Format: date-time
+             * @description Its end.
+             */
+            period_end: string;
+            /**
+             * Format: date-time
+             * @description The period billed.
+             */
+            period_start: string;
+            /** @description `open`, `paid`, `void`, or `draft` for the current period's. */
+            status: string;
+            /**
+             * Format: int64
+             * @description The total, in cents.
+             */
+            total_cents: number;
+        };
+        /** @description What a plan allows of one meter. */
+        Limit: {
+            /**
+             * Format: int64
+             * @description The most allowed in a period (or at once, for levels).
+             */
+            included: number;
+            /** @enum {string} */
+            kind: "hard";
+        } | {
+            /**
+             * Format: int64
+             * @description What the plan's price covers.
+             */
+            included: number;
+            /** @enum {string} */
+            kind: "soft";
+            /** @description Graduated or volume. */
+            mode: components["schemas"]["TierMode"];
+            /** @description How the overage (the units beyond `included`) is priced. */
+            tiers: components["schemas"]["Tier"][];
+        } | {
+            /** @enum {string} */
+            kind: "unlimited";
         };
         /** @description Body of `POST /api/v1/auth/login`. */
         LoginRequest: {
@@ -695,6 +938,99 @@ export interface components {
          * @enum {string}
          */
         MemberStatus: "active" | "invited";
+        /**
+         * @description Something a tenant uses and may pay for. The wire name is stable.
+         * @enum {string}
+         */
+        Meter: "seats" | "api_requests" | "storage_bytes" | "sites" | "pages_published" | "ai_queries" | "ai_tokens" | "ingested_pages" | "messages" | "file_bytes" | "emails" | "sms" | "push" | "custom_domains";
+        /** @description One meter's usage in the current period against the plan. */
+        MeterUsage: {
+            /**
+             * Format: int64
+             * @description For levels (seats, storage), the level now.
+             */
+            current: number;
+            /** @description What it measures. */
+            description: string;
+            /**
+             * Format: int64
+             * @description What the plan includes (or allows, for a hard limit); `null` when
+             *     unlimited.
+             */
+            included?: number | null;
+            /** @description `hard`, `soft` or `unlimited`. */
+            limit: string;
+            /** @description The meter. */
+            meter: components["schemas"]["Meter"];
+            /**
+             * Format: int64
+             * @description Units beyond what is included (soft limits).
+             */
+            overage: number;
+            /**
+             * Format: int64
+             * @description What the overage costs so far, in cents.
+             */
+            overage_cents: number;
+            /**
+             * Format: double
+             * @description `used` as a percentage of `included`.
+             */
+            percent?: number | null;
+            /** @description Its unit, for people. */
+            unit: string;
+            /**
+             * Format: int64
+             * @description The period's usage by the meter's aggregation.
+             */
+            used: number;
+        };
+        /** @description A workspace's plan, standing, period and usage. */
+        Overview: {
+            /** @description The alerts of the period, newest first. */
+            alerts: components["schemas"]["AlertView"][];
+            /** @description The currency. */
+            currency: string;
+            /** @description The plan whose limits apply (the free level while restricted). */
+            effective_plan: string;
+            /**
+             * Format: date-time
+             * @description Since when a payment is overdue.
+             */
+            past_due_since?: string | null;
+            /** @description Whether payments are collected through Stripe on this installation. */
+            payments_configured: boolean;
+            /**
+             * Format: date-time
+             * @description Its end.
+             */
+            period_end: string;
+            /**
+             * Format: date-time
+             * @description The current period.
+             */
+            period_start: string;
+            /** @description The plan the workspace is on. */
+            plan: components["schemas"]["PlanView"];
+            /**
+             * Format: date-time
+             * @description When the limits drop to the free level if it stays unpaid.
+             */
+            restricted_at?: string | null;
+            /** @description A downgrade that applies at `period_end`. */
+            scheduled_plan?: string | null;
+            /** @description The account's standing. */
+            status: components["schemas"]["PlanStatus"];
+            /**
+             * Format: date-time
+             * @description When the trial ends, on the trial.
+             */
+            trial_ends_at?: string | null;
+            /** @description This period's invoice as it stands today. */
+            upcoming: components["schemas"]["InvoiceView"];
+            /** @description Usage per meter. */
+            usage: components["schemas"]["MeterUsage"][];
+        };
         /** @description Body of `POST /api/v1/auth/password-reset/confirm`. */
         PasswordResetConfirm: {
             /** @description The new password: 10 to 1024 characters, not the email address. */
@@ -712,7 +1048,68 @@ export interface components {
             /** @description The workspace slug, to limit the reset to one workspace. */
             tenant?: string | null;
         };
-        /** @description The RFC 9457 problem document every error is answered with. */
+        /** @description A plan of the catalogue. */
+        Plan: {
+            /** @description The features it includes. */
+            features: components["schemas"]["Feature"][];
+            /** @description The stable key (`starter`). */
+            key: string;
+            /** @description What each meter allows; a meter not listed is unlimited. */
+            limits: {
+                [key: string]: components["schemas"]["Limit"];
+            };
+            /** @description The name people see. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The monthly price, in cents.
+             */
+            price_cents: number;
+            /**
+             * Format: int32
+             * @description Higher ranks are upgrades.
+             */
+            rank: number;
+            /**
+             * @description Whether a workspace may choose it (the free level and the trial are
+             *     given, not chosen).
+             */
+            selectable: boolean;
+        };
+        /** @description What a plan change did. */
+        PlanChangeView: {
+            /**
+             * Format: date-time
+             * @description When the change applies.
+             */
+            effective_at: string;
+            /** @description What it means, in words. */
+            message: string;
+            /** @description `upgraded` (at once) or `scheduled` (at the period's end). */
+            outcome: string;
+            /** @description The plan now. */
+            plan: string;
+        };
+        /** @description The catalogue. */
+        PlanList: {
+            /** @description The plans a workspace may choose, cheapest first. */
+            items: components["schemas"]["PlanView"][];
+        };
+        /**
+         * @description Whether the tenant's account is in good standing.
+         * @enum {string}
+         */
+        PlanStatus: "active" | "trialing" | "past_due" | "restricted";
+        /** @description A plan as offered. */
+        PlanView: components["schemas"]["Plan"] & {
+            /** @description What its price covers and allows, per meter, in words. */
+            summary: string[];
+        };
+        /**
+         * @description The RFC 9457 problem document every error is answered with. Some codes
+         *     add extension members: `plan_limit_reached` carries `meter`, `limit`,
+         *     `current`, `plan` and `allowed_by`.
+         */
         Problem: {
             /** @description The stable machine code, e.g. `email_taken`. */
             code: string;
@@ -834,11 +1231,41 @@ export interface components {
             id: components["schemas"]["TenantId"];
             /** @description Display name. */
             name: string;
+            /** @description The plan's key in the catalogue (`trial`, `starter`, ...). */
+            plan: string;
+            /** @description The account's standing. */
+            plan_status: components["schemas"]["PlanStatus"];
             /** @description Subdomain-safe unique slug. */
             slug: string;
         };
         /** Format: uuid */
         TenantId: string;
+        /**
+         * @description One price tier: up to and including `up_to` units (the last tier has
+         *     none), a price per unit in micro-cents, and a flat amount in cents.
+         */
+        Tier: {
+            /**
+             * Format: int64
+             * @description Flat amount for reaching the tier, in cents.
+             */
+            flat_cents?: number;
+            /**
+             * Format: int64
+             * @description Price per unit, in millionths of a cent.
+             */
+            unit_microcents?: number;
+            /**
+             * Format: int64
+             * @description The last unit of the tier; `None` for the last tier.
+             */
+            up_to?: number | null;
+        };
+        /**
+         * @description How tiers price a quantity (Stripe's `tiers_mode`).
+         * @enum {string}
+         */
+        TierMode: "graduated" | "volume";
         /** @description Body of `PATCH /api/v1/members/{id}`. */
         UpdateMember: {
             /** @description The new role. */
@@ -1438,6 +1865,198 @@ export interface operations {
                 };
             };
             /** @description A problem: invalid_email, weak_password, invalid_tenant_name, rate_limited, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceList"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invoice's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, invoice_not_found. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePlan"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChangeView"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+            /** @description A problem: unauthorized. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;

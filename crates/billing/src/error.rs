@@ -1,0 +1,84 @@
+//! The errors of billing, each with its code.
+
+use stackpro_core::metering::{LimitReached, MeteringError};
+use stackpro_core::{Code, ErrorCode};
+use stackpro_store::StoreError;
+
+/// What can go wrong with plans, usage and invoices.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A hard limit forbids it.
+    #[error(transparent)]
+    Limit(#[from] LimitReached),
+    /// No such plan, or not one a workspace may choose.
+    #[error("There is no plan {0:?} to choose.")]
+    PlanNotFound(String),
+    /// Already on it.
+    #[error("The workspace is already on the {0} plan.")]
+    PlanUnchanged(String),
+    /// The workspace uses more than the smaller plan allows.
+    #[error("{0}")]
+    DowngradeRefused(String, serde_json::Value),
+    /// No such invoice (or another tenant's).
+    #[error("No invoice {0} in this workspace.")]
+    InvoiceNotFound(String),
+    /// The role does not allow it.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A request's input is wrong.
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    /// Identity and security failed (audit, mail, invalidation).
+    #[error(transparent)]
+    Security(#[from] stackpro_security::Error),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Store(StoreError::Database(e))
+    }
+}
+
+impl From<Error> for MeteringError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Limit(l) => MeteringError::Limit(l),
+            other => MeteringError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl ErrorCode for Error {
+    fn code(&self) -> Code {
+        match self {
+            Error::Limit(_) => Code::PlanLimitReached,
+            Error::PlanNotFound(_) => Code::PlanNotFound,
+            Error::PlanUnchanged(_) => Code::PlanUnchanged,
+            Error::DowngradeRefused(..) => Code::DowngradeRefused,
+            Error::InvoiceNotFound(_) => Code::InvoiceNotFound,
+            Error::Forbidden(_) => Code::Forbidden,
+            Error::Invalid(..) => Code::InvalidQuery,
+            Error::Security(e) => e.code(),
+            Error::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::PlanNotFound(_) | Error::PlanUnchanged(_) | Error::DowngradeRefused(..) => Some("/plan"),
+            Error::Invalid(field, _) => Some(field),
+            _ => None,
+        }
+    }
+
+    fn extra(&self) -> Option<serde_json::Value> {
+        match self {
+            Error::Limit(l) => Some(l.extra()),
+            Error::DowngradeRefused(_, over) => Some(serde_json::json!({ "over_limits": over })),
+            _ => None,
+        }
+    }
+}

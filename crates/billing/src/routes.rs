@@ -1,0 +1,90 @@
+//! HTTP handlers of billing: the overview, the catalogue, plan changes and
+//! invoices. Each extracts, calls one service method and maps the result.
+
+use crate::service::Billing;
+use crate::views::*;
+use axum::extract::{FromRef, State};
+use stackpro_core::tenancy::AuthState;
+use stackpro_core::{ApiError, Json, Path, Problem, TenantCtx};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this crate, for any router state that holds the service
+/// and the authenticator.
+pub fn router<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Billing: FromRef<S>,
+    AuthState: FromRef<S>,
+{
+    OpenApiRouter::new()
+        .routes(routes!(overview))
+        .routes(routes!(plans))
+        .routes(routes!(change_plan))
+        .routes(routes!(invoices))
+        .routes(routes!(invoice))
+}
+
+/// The workspace's billing
+///
+/// Its plan and standing, the current period's usage per meter against the
+/// plan, the alerts sent, and this period's invoice as it stands. Owners and
+/// admins.
+#[utoipa::path(get, path = "/api/v1/billing", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = Overview),
+        (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
+async fn overview(State(billing): State<Billing>, ctx: TenantCtx) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(billing.overview(&ctx).await?))
+}
+
+/// The plans
+///
+/// The plans a workspace may choose, cheapest first, with what each allows.
+#[utoipa::path(get, path = "/api/v1/billing/plans", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = PlanList),
+        (status = "4XX", description = "A problem: unauthorized.", body = Problem, content_type = "application/problem+json")))]
+async fn plans(State(billing): State<Billing>, _ctx: TenantCtx) -> Json<PlanList> {
+    Json(billing.plans())
+}
+
+/// Change the plan
+///
+/// A higher plan applies at once, the period's invoice charging each plan for
+/// the time it was used; a lower plan applies at the end of the period and is
+/// refused while the workspace uses more than one of its hard limits allows.
+/// Choosing the current plan again cancels a scheduled change. Owners only.
+#[utoipa::path(post, path = "/api/v1/billing/plan", tag = "billing", request_body = ChangePlan, security(("bearer" = [])),
+    responses((status = 200, body = PlanChangeView),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused, invalid_body.", body = Problem, content_type = "application/problem+json")))]
+async fn change_plan(
+    State(billing): State<Billing>,
+    ctx: TenantCtx,
+    Json(body): Json<ChangePlan>,
+) -> Result<Json<PlanChangeView>, ApiError> {
+    Ok(Json(billing.change_plan(&ctx, &body.plan).await?))
+}
+
+/// List invoices
+///
+/// The workspace's issued invoices, newest first. Owners and admins.
+#[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = InvoiceList),
+        (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
+async fn invoices(State(billing): State<Billing>, ctx: TenantCtx) -> Result<Json<InvoiceList>, ApiError> {
+    Ok(Json(billing.invoices(&ctx).await?))
+}
+
+/// Get an invoice
+///
+/// One issued invoice with its lines, as printed. Owners and admins.
+#[utoipa::path(get, path = "/api/v1/billing/invoices/{id}", tag = "billing", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The invoice's id")),
+    responses((status = 200, body = InvoiceView),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, invoice_not_found.", body = Problem, content_type = "application/problem+json")))]
+async fn invoice(
+    State(billing): State<Billing>,
+    ctx: TenantCtx,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Json<InvoiceView>, ApiError> {
+    Ok(Json(billing.invoice(&ctx, id).await?))
+}

@@ -1,0 +1,522 @@
+//! SQL for plans, usage and invoices, written once for both dialects. Every
+//! function on a tenant's data takes its `TenantTx`; the few that scan all
+//! tenants (the periodic tick) take a `SystemTx`.
+
+use crate::error::Error;
+use chrono::{DateTime, NaiveDate, Utc};
+use stackpro_core::ids::TenantId;
+use stackpro_store::{exec, on_db, SystemTx, TenantTx};
+use uuid::Uuid;
+
+// ---- the ledger -------------------------------------------------------------
+
+/// Appends a usage event unless one with the same key exists; `true` when it
+/// was new.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_event(
+    tx: &mut TenantTx,
+    meter: &str,
+    quantity: i64,
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    key: &str,
+) -> Result<bool, Error> {
+    const SQL: &str = "INSERT INTO usage_events (tenant_id, id, meter, quantity, occurred_at, recorded_at, \
+                       idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING";
+    let tenant = tx.tenant_id();
+    let n = exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(Uuid::now_v7())
+            .bind(meter)
+            .bind(quantity)
+            .bind(occurred_at)
+            .bind(recorded_at)
+            .bind(key)
+    )?;
+    Ok(n == 1)
+}
+
+/// What some events add to a day: `sum` to the total, `events` to the
+/// count, `peak` to the highest level, and `level` (the last level, recorded
+/// at `at`) as the day's last level if it is the newest.
+#[derive(Clone, Copy, Debug)]
+pub struct DayDelta {
+    /// Added to the day's total.
+    pub sum: i64,
+    /// The highest level among the events.
+    pub peak: i64,
+    /// The last level among the events.
+    pub level: i64,
+    /// When the last level was recorded.
+    pub at: DateTime<Utc>,
+    /// How many events.
+    pub events: i64,
+}
+
+/// Adds events to a day's totals.
+///
+/// # Errors
+/// The database's error.
+pub async fn add_daily(tx: &mut TenantTx, meter: &str, day: NaiveDate, d: DayDelta) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO usage_daily (tenant_id, meter, day, total, peak, last, last_at, events) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, meter, day) DO UPDATE SET \
+                       total = usage_daily.total + excluded.total, \
+                       peak = CASE WHEN excluded.peak > usage_daily.peak THEN excluded.peak ELSE usage_daily.peak END, \
+                       last = CASE WHEN excluded.last_at >= usage_daily.last_at THEN excluded.last ELSE usage_daily.last END, \
+                       last_at = CASE WHEN excluded.last_at >= usage_daily.last_at THEN excluded.last_at \
+                       ELSE usage_daily.last_at END, events = usage_daily.events + excluded.events";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(meter)
+            .bind(day)
+            .bind(d.sum)
+            .bind(d.peak)
+            .bind(d.level)
+            .bind(d.at)
+            .bind(d.events)
+    )?;
+    Ok(())
+}
+
+/// One day of one meter.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DailyRow {
+    /// The meter.
+    pub meter: String,
+    /// The day (UTC).
+    pub day: NaiveDate,
+    /// The sum of the day's quantities.
+    pub total: i64,
+    /// The highest level of the day.
+    pub peak: i64,
+    /// The last level of the day.
+    pub last: i64,
+    /// When the last level was recorded.
+    pub last_at: DateTime<Utc>,
+    /// How many events.
+    pub events: i64,
+}
+
+const DAILY_COLS: &str = "meter, day, total, peak, last, last_at, events";
+
+/// Every day in `[from, to)` of every meter, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn days(tx: &mut TenantTx, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRow>, Error> {
+    let sql = format!(
+        "SELECT {DAILY_COLS} FROM usage_daily WHERE tenant_id = $1 AND day >= $2 AND day < $3 ORDER BY meter, day"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(from).bind(to).fetch_all(c).await)?)
+}
+
+/// The last day before `before` on which each meter was recorded: the level
+/// a level meter carries into a period.
+///
+/// # Errors
+/// The database's error.
+pub async fn last_days_before(tx: &mut TenantTx, before: NaiveDate) -> Result<Vec<DailyRow>, Error> {
+    let sql = format!(
+        "SELECT {DAILY_COLS} FROM usage_daily d WHERE tenant_id = $1 AND day = (SELECT MAX(day) FROM usage_daily \
+         WHERE tenant_id = $1 AND meter = d.meter AND day < $2)"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(before).fetch_all(c).await)?)
+}
+
+/// The sum of one meter's quantities over `[from, to)`.
+///
+/// # Errors
+/// The database's error.
+pub async fn sum_between(tx: &mut TenantTx, meter: &str, from: NaiveDate, to: NaiveDate) -> Result<i64, Error> {
+    const SQL: &str =
+        "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM usage_daily WHERE tenant_id = $1 AND meter = $2 \
+         AND day >= $3 AND day < $4";
+    let tenant = tx.tenant_id();
+    let n: i64 =
+        on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(meter).bind(from).bind(to).fetch_one(c).await)?;
+    Ok(n)
+}
+
+/// The last level recorded of a meter, if any.
+///
+/// # Errors
+/// The database's error.
+pub async fn last_level(tx: &mut TenantTx, meter: &str) -> Result<Option<i64>, Error> {
+    const SQL: &str =
+        "SELECT last FROM usage_daily WHERE tenant_id = $1 AND meter = $2 ORDER BY day DESC, last_at DESC LIMIT 1";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(meter).fetch_optional(c).await)?)
+}
+
+/// Events of earlier periods recorded late: occurred before `before`,
+/// recorded in `(recorded_after, recorded_until]`: `(meter, occurred_at,
+/// quantity)`, at most 10,000.
+///
+/// # Errors
+/// The database's error.
+pub async fn late_events(
+    tx: &mut TenantTx,
+    before: DateTime<Utc>,
+    recorded_after: DateTime<Utc>,
+    recorded_until: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>, i64)>, Error> {
+    const SQL: &str = "SELECT meter, occurred_at, quantity FROM usage_events WHERE tenant_id = $1 \
+                       AND occurred_at < $2 AND recorded_at > $3 AND recorded_at <= $4 LIMIT 10000";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL)
+        .bind(tenant)
+        .bind(before)
+        .bind(recorded_after)
+        .bind(recorded_until)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// How many events the ledger holds for the tenant (for checks and tests).
+///
+/// # Errors
+/// The database's error.
+pub async fn count_events(tx: &mut TenantTx, meter: &str) -> Result<(i64, i64), Error> {
+    const SQL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM usage_events \
+         WHERE tenant_id = $1 AND meter = $2";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(meter).fetch_one(c).await)?)
+}
+
+// ---- alerts -----------------------------------------------------------------
+
+/// Records that a threshold was crossed; `false` when it was already.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_alert(
+    tx: &mut TenantTx,
+    meter: &str,
+    period: &str,
+    threshold: i32,
+    at: DateTime<Utc>,
+    usage: i64,
+) -> Result<bool, Error> {
+    const SQL: &str = "INSERT INTO usage_alerts (tenant_id, meter, period, threshold, at, usage) \
+                       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, meter, period, threshold) DO NOTHING";
+    let tenant = tx.tenant_id();
+    let n = exec!(tx, sqlx::query(SQL).bind(tenant).bind(meter).bind(period).bind(threshold).bind(at).bind(usage))?;
+    Ok(n == 1)
+}
+
+/// An alert as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AlertRow {
+    /// The meter.
+    pub meter: String,
+    /// `YYYY-MM`.
+    pub period: String,
+    /// 80 or 100.
+    pub threshold: i32,
+    /// When it was crossed.
+    pub at: DateTime<Utc>,
+    /// The usage then.
+    pub usage: i64,
+}
+
+/// The alerts of a period, newest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn alerts(tx: &mut TenantTx, period: &str) -> Result<Vec<AlertRow>, Error> {
+    const SQL: &str = "SELECT meter, period, threshold, at, usage FROM usage_alerts \
+                       WHERE tenant_id = $1 AND period = $2 ORDER BY at DESC";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(period).fetch_all(c).await)?)
+}
+
+// ---- the account and its plan -------------------------------------------------
+
+/// A tenant's billing account.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    /// When the trial ends (or ended).
+    pub trial_ends_at: DateTime<Utc>,
+    /// A downgrade waiting for the period's end.
+    pub scheduled_plan: Option<String>,
+    /// When it was scheduled: it applies at the end of that period.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Since when a payment is overdue.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// The Stripe customer, once there is one.
+    pub stripe_customer_id: Option<String>,
+    /// The Stripe subscription, once there is one.
+    pub stripe_subscription_id: Option<String>,
+}
+
+const ACCOUNT_COLS: &str =
+    "trial_ends_at, scheduled_plan, scheduled_at, past_due_since, stripe_customer_id, stripe_subscription_id";
+
+/// The account, if billing has seen the tenant.
+///
+/// # Errors
+/// The database's error.
+pub async fn account(tx: &mut TenantTx) -> Result<Option<AccountRow>, Error> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM billing_accounts WHERE tenant_id = $1");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_optional(c).await)?)
+}
+
+/// Opens the account (once).
+///
+/// # Errors
+/// The database's error.
+pub async fn open_account(tx: &mut TenantTx, trial_ends_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO billing_accounts (tenant_id, trial_ends_at, updated_at) VALUES ($1, $2, $3) \
+                       ON CONFLICT (tenant_id) DO NOTHING";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(trial_ends_at).bind(now))?;
+    Ok(())
+}
+
+/// Schedules (or with `None` cancels) a plan for the next period.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_scheduled(tx: &mut TenantTx, plan: Option<&str>, now: DateTime<Utc>) -> Result<(), Error> {
+    const SQL: &str =
+        "UPDATE billing_accounts SET scheduled_plan = $2, scheduled_at = $3, updated_at = $3 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(plan).bind(now))?;
+    Ok(())
+}
+
+/// Marks (or with `None` clears) an overdue payment.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_past_due(tx: &mut TenantTx, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), Error> {
+    const SQL: &str = "UPDATE billing_accounts SET past_due_since = $2, updated_at = $3 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(since).bind(now))?;
+    Ok(())
+}
+
+/// The tenant's plan and standing, as every request reads them.
+///
+/// # Errors
+/// The database's error.
+pub async fn plan(tx: &mut TenantTx) -> Result<Option<(String, String, DateTime<Utc>)>, Error> {
+    const SQL: &str = "SELECT plan, plan_status, created_at FROM tenants WHERE id = $1";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).fetch_optional(c).await)?)
+}
+
+/// Sets the plan and standing.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_plan(tx: &mut TenantTx, plan: &str, status: &str) -> Result<(), Error> {
+    const SQL: &str = "UPDATE tenants SET plan = $2, plan_status = $3 WHERE id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(plan).bind(status))?;
+    Ok(())
+}
+
+/// A plan change as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PlanChangeRow {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// From which plan.
+    pub from_plan: String,
+    /// To which plan.
+    pub to_plan: String,
+    /// Why: `upgrade`, `downgrade`, `trial_ended`, ...
+    pub reason: String,
+}
+
+/// Records a plan change.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_plan_change(
+    tx: &mut TenantTx,
+    at: DateTime<Utc>,
+    from: &str,
+    to: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO plan_changes (tenant_id, id, at, from_plan, to_plan, reason) \
+                       VALUES ($1, $2, $3, $4, $5, $6)";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(Uuid::now_v7()).bind(at).bind(from).bind(to).bind(reason))?;
+    Ok(())
+}
+
+/// The plan changes after `from`, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn plan_changes_since(tx: &mut TenantTx, from: DateTime<Utc>) -> Result<Vec<PlanChangeRow>, Error> {
+    const SQL: &str = "SELECT at, from_plan, to_plan, reason FROM plan_changes WHERE tenant_id = $1 AND at > $2 \
+                       ORDER BY at, id";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(from).fetch_all(c).await)?)
+}
+
+// ---- invoices -----------------------------------------------------------------
+
+/// An invoice as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InvoiceRow {
+    /// Id.
+    pub id: Uuid,
+    /// `SP-2026-000123`.
+    pub number: String,
+    /// The period billed.
+    pub period_start: DateTime<Utc>,
+    /// Its end.
+    pub period_end: DateTime<Utc>,
+    /// `open`, `paid` or `void`.
+    pub status: String,
+    /// Currency.
+    pub currency: String,
+    /// Total, in cents.
+    pub total_cents: i64,
+    /// The lines as issued (JSON).
+    pub lines: String,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Stripe's invoice, when synchronised.
+    pub stripe_invoice_id: Option<String>,
+}
+
+const INVOICE_COLS: &str = "id, number, period_start, period_end, status, currency, total_cents, lines, issued_at, \
+                            paid_at, stripe_invoice_id";
+
+/// Every invoice, newest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn invoices(tx: &mut TenantTx) -> Result<Vec<InvoiceRow>, Error> {
+    let sql = format!("SELECT {INVOICE_COLS} FROM invoices WHERE tenant_id = $1 ORDER BY period_start DESC");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await)?)
+}
+
+/// One invoice.
+///
+/// # Errors
+/// The database's error.
+pub async fn invoice(tx: &mut TenantTx, id: Uuid) -> Result<Option<InvoiceRow>, Error> {
+    let sql = format!("SELECT {INVOICE_COLS} FROM invoices WHERE tenant_id = $1 AND id = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(id).fetch_optional(c).await)?)
+}
+
+/// The invoice of the period starting at `start`, if issued.
+///
+/// # Errors
+/// The database's error.
+pub async fn invoice_of_period(tx: &mut TenantTx, start: DateTime<Utc>) -> Result<Option<InvoiceRow>, Error> {
+    let sql = format!("SELECT {INVOICE_COLS} FROM invoices WHERE tenant_id = $1 AND period_start = $2");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(start).fetch_optional(c).await)?)
+}
+
+/// The newest invoice issued before `before`.
+///
+/// # Errors
+/// The database's error.
+pub async fn invoice_before(tx: &mut TenantTx, before: DateTime<Utc>) -> Result<Option<InvoiceRow>, Error> {
+    let sql = format!(
+        "SELECT {INVOICE_COLS} FROM invoices WHERE tenant_id = $1 AND period_start < $2 ORDER BY period_start DESC LIMIT 1"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(before).fetch_optional(c).await)?)
+}
+
+/// Takes the next invoice number of `year`, in the issuing transaction (so
+/// numbers have no gaps).
+///
+/// # Errors
+/// The database's error.
+pub async fn next_invoice_number(tx: &mut TenantTx, year: i32) -> Result<i64, Error> {
+    const SQL: &str = "INSERT INTO invoice_numbers (year, next) VALUES ($1, 2) \
+                       ON CONFLICT (year) DO UPDATE SET next = invoice_numbers.next + 1 RETURNING next - 1";
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(year).fetch_one(c).await)?)
+}
+
+/// Stores an issued invoice; `false` when the period already has one.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_invoice(tx: &mut TenantTx, inv: &InvoiceRow) -> Result<bool, Error> {
+    let sql = format!(
+        "INSERT INTO invoices (tenant_id, {INVOICE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (tenant_id, period_start) DO NOTHING"
+    );
+    let tenant = tx.tenant_id();
+    let n = exec!(
+        tx,
+        sqlx::query(&sql)
+            .bind(tenant)
+            .bind(inv.id)
+            .bind(&inv.number)
+            .bind(inv.period_start)
+            .bind(inv.period_end)
+            .bind(&inv.status)
+            .bind(&inv.currency)
+            .bind(inv.total_cents)
+            .bind(&inv.lines)
+            .bind(inv.issued_at)
+            .bind(inv.paid_at)
+            .bind(&inv.stripe_invoice_id)
+    )?;
+    Ok(n == 1)
+}
+
+// ---- across tenants ---------------------------------------------------------------
+
+/// What the periodic tick needs of each tenant.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DueRow {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its plan.
+    pub plan: String,
+    /// Its standing.
+    pub plan_status: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When its trial ends, once billing has seen it.
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    /// A scheduled downgrade.
+    pub scheduled_plan: Option<String>,
+    /// When it was scheduled.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// An overdue payment.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// The start of its newest invoiced period.
+    pub last_invoiced: Option<DateTime<Utc>>,
+}
+
+/// Every tenant with what the tick decides on.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenants_for_tick(sys: &mut SystemTx) -> Result<Vec<DueRow>, Error> {
+    const SQL: &str = "SELECT t.id AS tenant_id, t.plan, t.plan_status, t.created_at, a.trial_ends_at, \
+                       a.scheduled_plan, a.scheduled_at, a.past_due_since, \
+                       (SELECT MAX(i.period_start) FROM invoices i WHERE i.tenant_id = t.id) AS last_invoiced \
+                       FROM tenants t LEFT JOIN billing_accounts a ON a.tenant_id = t.id ORDER BY t.created_at";
+    Ok(on_db!(sys, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}

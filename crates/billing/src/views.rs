@@ -1,0 +1,196 @@
+//! What billing shows: the overview of a workspace's plan and usage, plan
+//! changes, and invoices, as the API answers them.
+
+use crate::model::{Limit, Plan};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stackpro_core::metering::{Meter, PlanStatus};
+use utoipa::ToSchema;
+
+/// A plan as offered.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlanView {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: Plan,
+    /// What its price covers and allows, per meter, in words.
+    pub summary: Vec<String>,
+}
+
+impl From<&Plan> for PlanView {
+    fn from(p: &Plan) -> Self {
+        let summary = p
+            .limits
+            .iter()
+            .map(|(m, l)| match l {
+                Limit::Hard { included } => format!("{} {}: up to {included}", m.as_str(), m.unit()),
+                Limit::Soft { included, .. } => {
+                    format!("{} {}: {included} included, more billed", m.as_str(), m.unit())
+                }
+                Limit::Unlimited => format!("{} {}: unlimited", m.as_str(), m.unit()),
+            })
+            .collect();
+        PlanView { plan: p.clone(), summary }
+    }
+}
+
+/// One meter's usage in the current period against the plan.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MeterUsage {
+    /// The meter.
+    pub meter: Meter,
+    /// Its unit, for people.
+    pub unit: String,
+    /// What it measures.
+    pub description: String,
+    /// The period's usage by the meter's aggregation.
+    pub used: i64,
+    /// For levels (seats, storage), the level now.
+    pub current: i64,
+    /// What the plan includes (or allows, for a hard limit); `null` when
+    /// unlimited.
+    pub included: Option<i64>,
+    /// `hard`, `soft` or `unlimited`.
+    pub limit: String,
+    /// `used` as a percentage of `included`.
+    pub percent: Option<f64>,
+    /// Units beyond what is included (soft limits).
+    pub overage: i64,
+    /// What the overage costs so far, in cents.
+    pub overage_cents: i64,
+}
+
+/// A soft-limit alert that was sent.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AlertView {
+    /// The meter.
+    pub meter: Meter,
+    /// 80 or 100.
+    pub threshold: i32,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The usage then.
+    pub used: i64,
+}
+
+/// A workspace's plan, standing, period and usage.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Overview {
+    /// The plan the workspace is on.
+    pub plan: PlanView,
+    /// The plan whose limits apply (the free level while restricted).
+    pub effective_plan: String,
+    /// The account's standing.
+    pub status: PlanStatus,
+    /// When the trial ends, on the trial.
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    /// A downgrade that applies at `period_end`.
+    pub scheduled_plan: Option<String>,
+    /// Since when a payment is overdue.
+    pub past_due_since: Option<DateTime<Utc>>,
+    /// When the limits drop to the free level if it stays unpaid.
+    pub restricted_at: Option<DateTime<Utc>>,
+    /// The current period.
+    pub period_start: DateTime<Utc>,
+    /// Its end.
+    pub period_end: DateTime<Utc>,
+    /// The currency.
+    pub currency: String,
+    /// Usage per meter.
+    pub usage: Vec<MeterUsage>,
+    /// The alerts of the period, newest first.
+    pub alerts: Vec<AlertView>,
+    /// This period's invoice as it stands today.
+    pub upcoming: InvoiceView,
+    /// Whether payments are collected through Stripe on this installation.
+    pub payments_configured: bool,
+}
+
+/// What a plan change did.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlanChangeView {
+    /// `upgraded` (at once) or `scheduled` (at the period's end).
+    pub outcome: String,
+    /// The plan now.
+    pub plan: String,
+    /// When the change applies.
+    pub effective_at: DateTime<Utc>,
+    /// What it means, in words.
+    pub message: String,
+}
+
+/// Body of a plan change.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePlan {
+    /// The plan's key.
+    #[schema(max_length = 64, pattern = r"^[a-z0-9_-]+$")]
+    pub plan: String,
+}
+
+/// One line of an invoice.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct InvoiceLine {
+    /// `plan`, `usage` or `adjustment`.
+    pub kind: String,
+    /// What it is for.
+    pub description: String,
+    /// The meter, for usage and adjustments.
+    pub meter: Option<Meter>,
+    /// The plan whose price or limits apply.
+    pub plan: String,
+    /// The period's usage of the meter.
+    pub used: Option<i64>,
+    /// What the plan includes.
+    pub included: Option<i64>,
+    /// The units charged.
+    pub quantity: i64,
+    /// The amount, in cents.
+    pub amount_cents: i64,
+}
+
+/// An invoice: issued (numbered, never changing) or the current period's as
+/// it stands.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    /// Id, once issued (absent for the current period's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
+    /// The number, once issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// `open`, `paid`, `void`, or `draft` for the current period's.
+    pub status: String,
+    /// The period billed.
+    pub period_start: DateTime<Utc>,
+    /// Its end.
+    pub period_end: DateTime<Utc>,
+    /// The currency.
+    pub currency: String,
+    /// The lines.
+    pub lines: Vec<InvoiceLine>,
+    /// The total, in cents.
+    pub total_cents: i64,
+    /// When it was issued.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// The workspace billed.
+    pub billed_to: String,
+    /// Whether it is collected through Stripe; if not, the page says so.
+    pub payments_configured: bool,
+}
+
+/// A page of invoices.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct InvoiceList {
+    /// Newest first.
+    pub items: Vec<InvoiceView>,
+}
+
+/// The catalogue.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlanList {
+    /// The plans a workspace may choose, cheapest first.
+    pub items: Vec<PlanView>,
+}
