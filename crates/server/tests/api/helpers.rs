@@ -106,6 +106,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub security: stackpro_security::Security,
+    pub billing: stackpro_billing::Billing,
     pub worker: Worker,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
@@ -148,6 +149,25 @@ impl TestApp {
         database_url: String,
         tweak: impl FnOnce(&mut RawConfig),
     ) -> TestApp {
+        Self::spawn_on_clock(data_dir, database_url, Clock::system(), tweak).await
+    }
+
+    /// Spawns with a clock of the test's (a manual one moves time).
+    pub async fn spawn_with_clock(backend: Backend, clock: Clock, tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.path().join("stackpro.db").display()),
+            Backend::Postgres => fresh_pg_database().await,
+        };
+        Self::spawn_on_clock(data_dir, database_url, clock, tweak).await
+    }
+
+    async fn spawn_on_clock(
+        data_dir: tempfile::TempDir,
+        database_url: String,
+        clock: Clock,
+        tweak: impl FnOnce(&mut RawConfig),
+    ) -> TestApp {
         let mut raw = RawConfig {
             listen: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_owned(),
@@ -173,9 +193,10 @@ impl TestApp {
             raw.public_url = Some(format!("http://{addr}"));
         }
         let cfg = raw.validate().unwrap();
-        let app = App::build(cfg, Clock::system()).await.unwrap();
+        let app = App::build(cfg, clock).await.unwrap();
         let db = app.state.db.clone();
         let security = app.state.security.clone();
+        let billing = app.state.billing.clone();
         let worker = app.worker.clone();
         let blobs = app.blobs.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -187,6 +208,7 @@ impl TestApp {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             db,
             security,
+            billing,
             worker,
             data_dir,
             database_url,

@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod bad_input;
+mod billing;
 mod blobs;
 mod crypto;
 mod jobs;
