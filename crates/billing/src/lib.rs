@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod forecast;
 pub mod model;
 pub mod routes;
 pub mod service;

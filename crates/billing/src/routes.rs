@@ -5,7 +5,7 @@ use crate::service::Billing;
 use crate::views::*;
 use axum::extract::{FromRef, State};
 use stackpro_core::tenancy::AuthState;
-use stackpro_core::{ApiError, Json, Path, Problem, TenantCtx};
+use stackpro_core::{ApiError, Json, Path, Problem, Query, TenantCtx};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,6 +23,69 @@ where
         .routes(routes!(change_plan))
         .routes(routes!(invoices))
         .routes(routes!(invoice))
+        .routes(routes!(usage))
+        .routes(routes!(usage_csv))
+        .routes(routes!(forecast))
+}
+
+/// Query of the usage history and its export.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Days back from today, today included: 1 to 400 (default 30).
+    #[param(minimum = 1, maximum = 400)]
+    pub days: Option<i64>,
+}
+
+/// Daily usage
+///
+/// Every meter's usage on each day of the range, for charts. Owners and
+/// admins.
+#[utoipa::path(get, path = "/api/v1/billing/usage", tag = "billing", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, body = UsageHistory),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, invalid_query.", body = Problem, content_type = "application/problem+json")))]
+async fn usage(
+    State(billing): State<Billing>,
+    ctx: TenantCtx,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<UsageHistory>, ApiError> {
+    Ok(Json(billing.usage_history(&ctx, q.days.unwrap_or(30)).await?))
+}
+
+/// Export daily usage
+///
+/// The daily usage as CSV (`day,meter,unit,value`), for spreadsheets. Owners
+/// and admins.
+#[utoipa::path(get, path = "/api/v1/billing/usage.csv", tag = "billing", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, invalid_query.", body = Problem, content_type = "application/problem+json")))]
+async fn usage_csv(
+    State(billing): State<Billing>,
+    ctx: TenantCtx,
+    Query(q): Query<HistoryQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let csv = billing.usage_csv(&ctx, q.days.unwrap_or(90)).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"usage.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Forecast
+///
+/// Where the period is heading: each meter projected to the period's end
+/// with 80 % and 95 % ranges, the day a limit will be reached, the period's
+/// cost at that usage, and a plan that would fit better. Owners and admins.
+#[utoipa::path(get, path = "/api/v1/billing/forecast", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = Forecast),
+        (status = "4XX", description = "A problem: unauthorized, forbidden.", body = Problem, content_type = "application/problem+json")))]
+async fn forecast(State(billing): State<Billing>, ctx: TenantCtx) -> Result<Json<Forecast>, ApiError> {
+    Ok(Json(billing.forecast(&ctx).await?))
 }
 
 /// The workspace's billing

@@ -194,3 +194,105 @@ pub struct PlanList {
     /// The plans a workspace may choose, cheapest first.
     pub items: Vec<PlanView>,
 }
+
+/// One day of one meter.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DayValue {
+    /// The day (UTC), `YYYY-MM-DD`.
+    pub day: chrono::NaiveDate,
+    /// The day's total (counted meters) or its last level (levels).
+    pub value: i64,
+}
+
+/// A meter's daily history.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MeterHistory {
+    /// The meter.
+    pub meter: Meter,
+    /// Its unit.
+    pub unit: String,
+    /// Every day of the range, oldest first (days without usage as 0, or
+    /// the level carried from the day before).
+    pub days: Vec<DayValue>,
+}
+
+/// Daily usage of every meter over a range.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UsageHistory {
+    /// First day.
+    pub from: chrono::NaiveDate,
+    /// Last day.
+    pub to: chrono::NaiveDate,
+    /// Per meter.
+    pub meters: Vec<MeterHistory>,
+}
+
+/// A meter's projection to the period's end.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MeterForecast {
+    /// The meter.
+    pub meter: Meter,
+    /// Its unit.
+    pub unit: String,
+    /// Used so far in the period.
+    pub used: i64,
+    /// The projection.
+    #[serde(flatten)]
+    pub projection: crate::forecast::Projection,
+    /// What the plan includes or allows.
+    pub included: Option<i64>,
+    /// `hard`, `soft` or `unlimited`.
+    pub limit: String,
+    /// The day the projection reaches what the plan includes, if it does
+    /// this period.
+    pub reaches_limit_on: Option<chrono::NaiveDate>,
+}
+
+/// The period's cost at the projected usage, in cents.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CostForecast {
+    /// At the expected usage.
+    pub expected_cents: i64,
+    /// The 80 % interval.
+    pub low80_cents: i64,
+    /// The 80 % interval.
+    pub high80_cents: i64,
+    /// The 95 % interval.
+    pub low95_cents: i64,
+    /// The 95 % interval.
+    pub high95_cents: i64,
+}
+
+/// Advice to change plans.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Recommendation {
+    /// The plan to move to.
+    pub plan: String,
+    /// Its name.
+    pub plan_name: String,
+    /// What it would cost this period at the projected usage, in cents.
+    pub projected_cents: i64,
+    /// What the current plan will cost, in cents.
+    pub current_cents: i64,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Where the period is heading.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Forecast {
+    /// The period.
+    pub period_start: DateTime<Utc>,
+    /// Its end.
+    pub period_end: DateTime<Utc>,
+    /// The currency.
+    pub currency: String,
+    /// Per meter.
+    pub meters: Vec<MeterForecast>,
+    /// The period's invoice at the projected usage.
+    pub cost: CostForecast,
+    /// A plan that would serve the projected usage better, if any.
+    pub recommendation: Option<Recommendation>,
+    /// How the forecast was made and what its interval means, in words.
+    pub explanation: String,
+}

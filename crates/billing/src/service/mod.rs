@@ -20,6 +20,7 @@ use stackpro_security::Security;
 use stackpro_store::{Bus, Counters, Db};
 use std::sync::{Arc, Mutex};
 
+pub mod analytics;
 pub mod invoices;
 pub mod plans;
 pub mod tick;

@@ -343,3 +343,62 @@ async fn a_scheduled_downgrade_applies_at_the_periods_end_and_an_ended_trial_dro
     let list: Value = app.get("/api/v1/billing/invoices", &ann_token).await.json().await.unwrap();
     assert_eq!(list["items"][0]["total_cents"], 3_430, "{list:#}");
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn the_forecast_follows_a_weekly_pattern_prices_it_through_the_tiers_and_the_history_exports_as_csv(
+    #[case] backend: Backend,
+) {
+    let now = Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap();
+    let clock = stackpro_core::Clock::manual(now);
+    let app = TestApp::spawn_with_clock(backend, clock.clone(), |c| c.plans = None).await;
+    let ann = app.signup("ann").await;
+    let t = tenant(&ann);
+    app.billing.set_plan(t, "starter", "test").await.unwrap();
+    // 30 questions on weekdays, 5 on weekends, from 1 February.
+    let per_day = |d: chrono::NaiveDate| {
+        use chrono::Datelike;
+        if d.weekday().number_from_monday() >= 6 {
+            5
+        } else {
+            30
+        }
+    };
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let mut batch = Vec::new();
+    for d in first.iter_days().take_while(|d| *d < now.date_naive()) {
+        for i in 0..per_day(d) {
+            let at = d.and_hms_opt(10, 0, 0).unwrap().and_utc();
+            batch.push(NewEvent { occurred_at: at, ..event(Meter::AiQueries, 1, &format!("{d}-{i}")) });
+        }
+    }
+    app.billing.record_batch(t, &batch).await.unwrap();
+    let truth: i64 = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().iter_days().take(31).map(per_day).sum();
+
+    let f: Value = app.get("/api/v1/billing/forecast", &ann.access).await.json().await.unwrap();
+    let q = f["meters"].as_array().unwrap().iter().find(|m| m["meter"] == "ai_queries").unwrap().clone();
+    assert_eq!(q["method"], "weekly", "{q:#}");
+    let expected = q["expected"].as_f64().unwrap();
+    assert!((expected - truth as f64).abs() / (truth as f64) < 0.05, "expected {expected}, truth {truth}");
+    assert!(q["low80"].as_f64().unwrap() <= truth as f64 && truth as f64 <= q["high80"].as_f64().unwrap(), "{q:#}");
+    // Starter includes 500 questions: the projection passes them in March,
+    // and each one beyond costs 2 cents on top of the 19 USD plan.
+    assert!(q["reaches_limit_on"].as_str().unwrap().starts_with("2026-03-2"), "{q:#}");
+    let over = (expected.round() as i64 - 500).max(0);
+    assert_eq!(f["cost"]["expected_cents"], 1_900 + 2 * over);
+    assert!(f["explanation"].as_str().unwrap().contains("80 %"));
+
+    let h: Value = app.get("/api/v1/billing/usage?days=7", &ann.access).await.json().await.unwrap();
+    let days = h["meters"].as_array().unwrap().iter().find(|m| m["meter"] == "ai_queries").unwrap()["days"].clone();
+    assert_eq!(days.as_array().unwrap().len(), 7);
+    assert_eq!(days[6]["day"], "2026-03-20");
+    let csv = app.get("/api/v1/billing/usage.csv?days=3", &ann.access).await.text().await.unwrap();
+    assert!(csv.starts_with("day,meter,unit,value\n"));
+    assert!(csv.contains("2026-03-19,ai_queries,questions,30\n"), "{csv}");
+    let res = app.get("/api/v1/billing/usage?days=0", &ann.access).await;
+    assert_eq!(res.status(), 200, "the range is clamped to 1 to 400 days");
+    let bob = app.member(&ann, "bob", "member").await;
+    assert_eq!(app.get("/api/v1/billing/forecast", &bob.access).await.status(), 403);
+}
