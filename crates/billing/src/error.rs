@@ -28,6 +28,21 @@ pub enum Error {
     /// A request's input is wrong.
     #[error("{1}")]
     Invalid(&'static str, String),
+    /// Stripe failed or refused; `true` when trying again may succeed.
+    #[error("{0}")]
+    Payments(String, bool),
+    /// No Stripe key (or no webhook secret) is configured.
+    #[error("Payment collection (Stripe) is not configured on this installation.")]
+    PaymentsNotConfigured,
+    /// A paid plan, with Stripe configured and no card on file yet.
+    #[error("{0} costs money and the workspace has no card on file yet: pay through Checkout (POST /api/v1/billing/checkout), which starts the plan once the card is accepted.")]
+    PaymentMethodRequired(String),
+    /// Checkout for a workspace that already has a subscription.
+    #[error("The workspace already pays by card; change its plan instead (POST /api/v1/billing/plan).")]
+    SubscriptionExists,
+    /// A webhook's signature does not hold.
+    #[error("{0}")]
+    WebhookSignature(String),
     /// Identity and security failed (audit, mail, invalidation).
     #[error(transparent)]
     Security(#[from] stackpro_security::Error),
@@ -61,6 +76,12 @@ impl ErrorCode for Error {
             Error::InvoiceNotFound(_) => Code::InvoiceNotFound,
             Error::Forbidden(_) => Code::Forbidden,
             Error::Invalid(..) => Code::InvalidQuery,
+            Error::Payments(_, true) => Code::Unavailable,
+            Error::Payments(_, false) => Code::PaymentsFailed,
+            Error::PaymentsNotConfigured => Code::PaymentsNotConfigured,
+            Error::PaymentMethodRequired(_) => Code::PaymentMethodRequired,
+            Error::SubscriptionExists => Code::SubscriptionExists,
+            Error::WebhookSignature(_) => Code::WebhookSignatureInvalid,
             Error::Security(e) => e.code(),
             Error::Store(e) => e.code(),
         }
@@ -68,7 +89,11 @@ impl ErrorCode for Error {
 
     fn field(&self) -> Option<&'static str> {
         match self {
-            Error::PlanNotFound(_) | Error::PlanUnchanged(_) | Error::DowngradeRefused(..) => Some("/plan"),
+            Error::PlanNotFound(_)
+            | Error::PlanUnchanged(_)
+            | Error::DowngradeRefused(..)
+            | Error::PaymentMethodRequired(_)
+            | Error::SubscriptionExists => Some("/plan"),
             Error::Invalid(field, _) => Some(field),
             _ => None,
         }

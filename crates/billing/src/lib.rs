@@ -18,6 +18,7 @@ pub mod model;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod stripe;
 pub mod views;
 
 pub use error::Error;

@@ -26,6 +26,8 @@ where
         .routes(routes!(usage))
         .routes(routes!(usage_csv))
         .routes(routes!(forecast))
+        .routes(routes!(checkout))
+        .routes(routes!(stripe_webhook))
 }
 
 /// Query of the usage history and its export.
@@ -150,4 +152,42 @@ async fn invoice(
     Path(id): Path<uuid::Uuid>,
 ) -> Result<Json<InvoiceView>, ApiError> {
     Ok(Json(billing.invoice(&ctx, id).await?))
+}
+
+/// Pay by card
+///
+/// A Stripe Checkout page where the owner enters a card and subscribes to
+/// the plan; the answer's `url` is where to send the browser. Owners only,
+/// and only where Stripe is configured.
+#[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing", request_body = ChangePlan, security(("bearer" = [])),
+    responses((status = 200, body = crate::service::payments::CheckoutView),
+        (status = "4XX", description = "A problem: unauthorized, forbidden, plan_not_found, payments_not_configured, invalid_body.", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "A problem: payments_failed (Stripe refused), unavailable (Stripe unreachable).", body = Problem, content_type = "application/problem+json")))]
+async fn checkout(
+    State(billing): State<Billing>,
+    ctx: TenantCtx,
+    Json(body): Json<ChangePlan>,
+) -> Result<Json<crate::service::payments::CheckoutView>, ApiError> {
+    Ok(Json(billing.checkout(&ctx, &body.plan).await?))
+}
+
+/// Stripe's webhook
+///
+/// Where Stripe posts its events (configure this URL in Stripe's dashboard
+/// with the events `invoice.paid`, `invoice.payment_failed` and
+/// `customer.subscription.*`). No bearer token: the `Stripe-Signature`
+/// header, checked against the configured signing secrets, is the
+/// authentication. An event is applied once however often it is delivered.
+#[utoipa::path(post, path = "/api/v1/billing/stripe/webhook", tag = "billing",
+    request_body(content = String, description = "The event, exactly as Stripe sent it", content_type = "application/json"),
+    params(("Stripe-Signature" = String, Header, description = "Stripe's signature of the body")),
+    responses((status = 200, body = crate::service::payments::WebhookOutcome),
+        (status = "4XX", description = "A problem: webhook_signature_invalid, payments_not_configured.", body = Problem, content_type = "application/problem+json")))]
+async fn stripe_webhook(
+    State(billing): State<Billing>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<crate::service::payments::WebhookOutcome>, ApiError> {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    Ok(Json(billing.webhook(&body, signature).await?))
 }

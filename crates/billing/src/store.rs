@@ -257,10 +257,16 @@ pub struct AccountRow {
     pub stripe_customer_id: Option<String>,
     /// The Stripe subscription, once there is one.
     pub stripe_subscription_id: Option<String>,
+    /// The subscription's item.
+    pub stripe_item_id: Option<String>,
+    /// The plan (our key) the subscription is on.
+    pub stripe_plan: Option<String>,
+    /// Usage is synchronised to Stripe through this day.
+    pub stripe_synced_on: Option<NaiveDate>,
 }
 
-const ACCOUNT_COLS: &str =
-    "trial_ends_at, scheduled_plan, scheduled_at, past_due_since, stripe_customer_id, stripe_subscription_id";
+const ACCOUNT_COLS: &str = "trial_ends_at, scheduled_plan, scheduled_at, past_due_since, stripe_customer_id, \
+     stripe_subscription_id, stripe_item_id, stripe_plan, stripe_synced_on";
 
 /// The account, if billing has seen the tenant.
 ///
@@ -519,4 +525,175 @@ pub async fn tenants_for_tick(sys: &mut SystemTx) -> Result<Vec<DueRow>, Error> 
                        (SELECT MAX(i.period_start) FROM invoices i WHERE i.tenant_id = t.id) AS last_invoiced \
                        FROM tenants t LEFT JOIN billing_accounts a ON a.tenant_id = t.id ORDER BY t.created_at";
     Ok(on_db!(sys, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}
+
+// ---- Stripe -----------------------------------------------------------------------
+
+/// Records the customer.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_stripe_customer(tx: &mut TenantTx, customer: &str) -> Result<(), Error> {
+    const SQL: &str = "UPDATE billing_accounts SET stripe_customer_id = $2 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(customer))?;
+    Ok(())
+}
+
+/// Records the subscription (all `None` when it ended).
+///
+/// # Errors
+/// The database's error.
+pub async fn set_stripe_subscription(
+    tx: &mut TenantTx,
+    subscription: Option<&str>,
+    item: Option<&str>,
+    plan: Option<&str>,
+) -> Result<(), Error> {
+    const SQL: &str = "UPDATE billing_accounts SET stripe_subscription_id = $2, stripe_item_id = $3, stripe_plan = $4 \
+                       WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(subscription).bind(item).bind(plan))?;
+    Ok(())
+}
+
+/// Records that usage is synchronised through `day`.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_synced_on(tx: &mut TenantTx, day: NaiveDate) -> Result<(), Error> {
+    const SQL: &str = "UPDATE billing_accounts SET stripe_synced_on = $2 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(day))?;
+    Ok(())
+}
+
+/// The Stripe plan standing for ours at a price, if created.
+///
+/// # Errors
+/// The database's error.
+pub async fn stripe_plan(tx: &mut TenantTx, plan: &str, cents: i64, currency: &str) -> Result<Option<String>, Error> {
+    const SQL: &str = "SELECT stripe_id FROM stripe_plans WHERE plan = $1 AND price_cents = $2 AND currency = $3";
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(plan).bind(cents).bind(currency).fetch_optional(c).await)?)
+}
+
+/// Our plan for a Stripe plan, if it is one of ours.
+///
+/// # Errors
+/// The database's error.
+pub async fn plan_of_stripe(tx: &mut TenantTx, stripe_id: &str) -> Result<Option<String>, Error> {
+    const SQL: &str = "SELECT plan FROM stripe_plans WHERE stripe_id = $1";
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(stripe_id).fetch_optional(c).await)?)
+}
+
+/// Remembers the Stripe plan standing for ours at a price.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_stripe_plan(tx: &mut TenantTx, plan: &str, cents: i64, currency: &str, stripe_id: &str) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO stripe_plans (plan, price_cents, currency, stripe_id) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (plan, price_cents, currency) DO NOTHING";
+    exec!(tx, sqlx::query(SQL).bind(plan).bind(cents).bind(currency).bind(stripe_id))?;
+    Ok(())
+}
+
+/// Records a webhook event as processed; `false` when it was already.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_stripe_event(tx: &mut TenantTx, id: &str, kind: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+    const SQL: &str = "INSERT INTO stripe_events (id, tenant_id, type, received_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (id) DO NOTHING";
+    let tenant = tx.tenant_id();
+    Ok(exec!(tx, sqlx::query(SQL).bind(id).bind(tenant).bind(kind).bind(now))? == 1)
+}
+
+/// An overage item as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UsageItemRow {
+    /// The meter.
+    pub meter: String,
+    /// The first day of the billing period it charges for.
+    pub period_start: NaiveDate,
+    /// The day of the run that made it.
+    pub day: NaiveDate,
+    /// The amount, in cents.
+    pub amount_cents: i64,
+    /// `pending` (maybe sent, not confirmed) or `posted`.
+    pub status: String,
+    /// Stripe's invoice item.
+    pub stripe_id: Option<String>,
+}
+
+const ITEM_COLS: &str = "meter, period_start, day, amount_cents, status, stripe_id";
+
+/// The items of a meter and period, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn usage_items_of(tx: &mut TenantTx, meter: &str, period_start: NaiveDate) -> Result<Vec<UsageItemRow>, Error> {
+    let sql = format!(
+        "SELECT {ITEM_COLS} FROM stripe_usage_items WHERE tenant_id = $1 AND meter = $2 AND period_start = $3 ORDER BY day"
+    );
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(meter).bind(period_start).fetch_all(c).await)?)
+}
+
+/// Starts (or with a Stripe id, completes) an item.
+///
+/// # Errors
+/// The database's error.
+pub async fn put_usage_item(
+    tx: &mut TenantTx,
+    item: &UsageItemRow,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str = "INSERT INTO stripe_usage_items \
+                         (tenant_id, meter, period_start, day, amount_cents, status, stripe_id, updated_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, meter, period_start, day) DO UPDATE SET \
+                       status = excluded.status, stripe_id = excluded.stripe_id, updated_at = excluded.updated_at";
+    let tenant = tx.tenant_id();
+    exec!(
+        tx,
+        sqlx::query(SQL)
+            .bind(tenant)
+            .bind(&item.meter)
+            .bind(item.period_start)
+            .bind(item.day)
+            .bind(item.amount_cents)
+            .bind(&item.status)
+            .bind(&item.stripe_id)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// The tenant of a Stripe customer.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenant_of_customer(sys: &mut SystemTx, customer: &str) -> Result<Option<TenantId>, Error> {
+    const SQL: &str = "SELECT tenant_id FROM billing_accounts WHERE stripe_customer_id = $1";
+    Ok(on_db!(sys, |c| sqlx::query_scalar(SQL).bind(customer).fetch_optional(c).await)?)
+}
+
+/// The tenants with a Stripe customer.
+///
+/// # Errors
+/// The database's error.
+pub async fn stripe_tenants(sys: &mut SystemTx) -> Result<Vec<TenantId>, Error> {
+    const SQL: &str = "SELECT tenant_id FROM billing_accounts WHERE stripe_customer_id IS NOT NULL";
+    Ok(on_db!(sys, |c| sqlx::query_scalar(SQL).fetch_all(c).await)?)
+}
+
+/// How many daily overage items are posted, and how many pending.
+///
+/// # Errors
+/// The database's error.
+pub async fn usage_item_counts(tx: &mut TenantTx) -> Result<(i64, i64), Error> {
+    const SQL: &str = "SELECT COALESCE(SUM(CASE WHEN status = 'posted' THEN 1 ELSE 0 END), 0), \
+                              COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) \
+                       FROM stripe_usage_items WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as::<_, (i64, i64)>(SQL).bind(tenant).fetch_one(c).await)?)
 }

@@ -104,6 +104,30 @@ pub struct Overview {
     pub upcoming: InvoiceView,
     /// Whether payments are collected through Stripe on this installation.
     pub payments_configured: bool,
+    /// The workspace's Stripe objects and synchronisation, once it has a
+    /// Stripe customer.
+    pub stripe: Option<StripeState>,
+}
+
+/// What Stripe knows of a workspace, and how far it is synchronised.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct StripeState {
+    /// The Stripe customer.
+    pub customer: String,
+    /// The subscription, while there is one.
+    pub subscription: Option<String>,
+    /// Our plan the subscription is on.
+    pub subscribed_plan: Option<String>,
+    /// Whether the subscription matches the plan (a change is synchronised
+    /// within seconds; `false` for longer means Stripe refused it: see the
+    /// failed jobs).
+    pub in_sync: bool,
+    /// The day (UTC) overage was last synchronised with Stripe.
+    pub usage_synced_on: Option<chrono::NaiveDate>,
+    /// Overage items posted.
+    pub usage_items_posted: i64,
+    /// Items being posted (left by an interrupted run, finished by the next).
+    pub usage_items_pending: i64,
 }
 
 /// What a plan change did.

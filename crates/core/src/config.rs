@@ -126,6 +126,16 @@ pub struct RawConfig {
     /// Days an unpaid invoice leaves the plan in place before its limits
     /// drop to the free level.
     pub payment_grace_days: i64,
+    /// Stripe's secret key (`sk_…`); unset: invoices are computed and shown,
+    /// payments are not collected.
+    #[serde(skip_serializing)]
+    pub stripe_secret_key: Option<SecretString>,
+    /// The webhook endpoint's signing secrets (`whsec_…`), comma-separated
+    /// during a rotation.
+    #[serde(skip_serializing)]
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// Stripe's API address (a local peer in tests).
+    pub stripe_api_base: String,
 }
 
 impl Default for RawConfig {
@@ -170,6 +180,9 @@ impl Default for RawConfig {
             currency: "usd".into(),
             trial_days: 14,
             payment_grace_days: 7,
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: "https://api.stripe.com".into(),
         }
     }
 }
@@ -306,6 +319,12 @@ pub struct Config {
     pub trial_days: i64,
     /// Grace before an unpaid account is restricted, in days.
     pub payment_grace_days: i64,
+    /// Stripe's secret key, when payments are collected.
+    pub stripe_secret_key: Option<SecretString>,
+    /// Webhook signing secrets.
+    pub stripe_webhook_secrets: Vec<SecretString>,
+    /// Stripe's API address.
+    pub stripe_api_base: String,
 }
 
 impl Config {
@@ -434,6 +453,9 @@ impl RawConfig {
         if self.trial_days < 0 || self.payment_grace_days < 0 {
             return Err(invalid("STACKPRO_TRIAL_DAYS", "trial and grace days cannot be negative"));
         }
+        if Url::parse(&self.stripe_api_base).is_err() {
+            return Err(invalid("STACKPRO_STRIPE_API_BASE", "expected a URL such as https://api.stripe.com"));
+        }
         if self.shutdown_drain_secs >= self.shutdown_timeout_secs {
             return Err(invalid("STACKPRO_SHUTDOWN_DRAIN_SECS", "must be shorter than STACKPRO_SHUTDOWN_TIMEOUT_SECS"));
         }
@@ -474,6 +496,20 @@ impl RawConfig {
             currency: self.currency.to_lowercase(),
             trial_days: self.trial_days,
             payment_grace_days: self.payment_grace_days,
+            stripe_webhook_secrets: self
+                .stripe_webhook_secret
+                .as_ref()
+                .map(|s| {
+                    secrecy::ExposeSecret::expose_secret(s)
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| SecretString::from(s.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            stripe_secret_key: self.stripe_secret_key,
+            stripe_api_base: self.stripe_api_base,
         })
     }
 }
@@ -556,6 +592,11 @@ trial_days = {trial}
 payment_grace_days = {grace}
 # The plan catalogue (free, trial, starter, professional, enterprise) can be
 # changed per plan; a new key adds a plan. For example:
+# Stripe collects payments when a secret key is set (unset: invoices are
+# still computed and shown). Webhook secrets: comma-separated during a rotation.
+# stripe_secret_key = "sk_live_..."
+# stripe_webhook_secret = "whsec_..."
+stripe_api_base = "{stripe_base}"
 # [plans.starter]
 # price_cents = 2500
 # limits.seats = {{ kind = "hard", included = 5 }}
@@ -586,6 +627,7 @@ payment_grace_days = {grace}
         currency = d.currency,
         trial = d.trial_days,
         grace = d.payment_grace_days,
+        stripe_base = d.stripe_api_base,
     )
 }
 

@@ -193,7 +193,16 @@ impl App {
         catalogue.currency = cfg.currency.clone();
         catalogue.trial_days = cfg.trial_days;
         catalogue.grace_days = cfg.payment_grace_days;
-        let billing = Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock);
+        let payments = match &cfg.stripe_secret_key {
+            Some(key) => Some(stackpro_billing::service::payments::Payments {
+                stripe: stackpro_billing::stripe::Stripe::new(&cfg.stripe_api_base, key.clone())
+                    .context("building the Stripe client")?,
+                webhook_secrets: cfg.stripe_webhook_secrets.clone(),
+                public_url: cfg.public_url.clone(),
+            }),
+            None => None,
+        };
+        let billing = Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock, payments);
         security.set_metering(billing.metering());
         Ok(Parts { db, security, blobs, bus, counters, redis, billing })
     }
@@ -243,6 +252,8 @@ impl App {
             .handle(stackpro_security::service::SWEEP_JOB, parts.security.sweep_job())
             .handle(stackpro_billing::service::tick::TICK_JOB, parts.billing.tick_job())
             .handle(stackpro_billing::service::usage::ALERT_JOB, parts.billing.alert_job())
+            .handle(stackpro_billing::service::payments::SUBSCRIPTION_JOB, parts.billing.subscription_job())
+            .handle(stackpro_billing::service::payments::USAGE_JOB, parts.billing.usage_job())
             .handle(
                 stackpro_store::jobs::SWEEP,
                 stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
@@ -250,6 +261,7 @@ impl App {
         stackpro_store::jobs::schedule_sweep(&parts.db, clock.now()).await.context("scheduling the job sweep")?;
         parts.security.schedule_sweep().await.context("scheduling the security sweep")?;
         parts.billing.schedule_tick().await.context("scheduling the billing tick")?;
+        parts.billing.schedule_usage_sync().await.context("scheduling the Stripe usage sync")?;
 
         let edge = http::Edge {
             metrics,

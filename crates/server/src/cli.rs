@@ -50,6 +50,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SecurityCmd,
     },
+    /// Billing tools for operators.
+    Billing {
+        /// What to do.
+        #[command(subcommand)]
+        action: BillingCmd,
+    },
     /// Key management.
     Keys {
         /// What to do with keys.
@@ -73,6 +79,25 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// `stackpro billing …`
+#[derive(Subcommand, Debug)]
+pub enum BillingCmd {
+    /// Post finished days' overage to Stripe now (the server does it daily);
+    /// safe to run again, also after an interrupted run.
+    SyncStripe,
+    /// Run the billing tick now: trials end, scheduled downgrades apply,
+    /// unpaid accounts are restricted, finished periods are invoiced.
+    Tick,
+    /// Put a workspace on a plan at once, without charge or proration
+    /// checks (support cases; owners change plans in the app).
+    SetPlan {
+        /// Workspace slug or id.
+        tenant: String,
+        /// The plan's key (see `GET /api/v1/billing/plans`).
+        plan: String,
+    },
 }
 
 /// `stackpro tenant …`
@@ -227,6 +252,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 );
                 Ok(1)
             }
+        }
+        Command::Billing { action } => {
+            let parts = App::parts(&cfg, clock).await?;
+            match action {
+                BillingCmd::SyncStripe => {
+                    anyhow::ensure!(
+                        parts.billing.payments_configured(),
+                        "Stripe is not configured (set STACKPRO_STRIPE_SECRET_KEY)"
+                    );
+                    let posted = parts.billing.sync_usage().await?;
+                    println!("usage synchronised with Stripe: {posted} items posted");
+                }
+                BillingCmd::Tick => {
+                    let report = parts.billing.tick().await?;
+                    println!("billing tick: {report:?}");
+                }
+                BillingCmd::SetPlan { tenant, plan } => {
+                    let t = resolve(&parts.security, &Which { tenant: Some(tenant), id: None, slug: None }).await?;
+                    parts.billing.set_plan(t.id, &plan, "operator").await?;
+                    println!("{} ({}) is on the {plan} plan", t.slug, t.id);
+                }
+            }
+            Ok(0)
         }
         Command::Keys { action: KeysCmd::RotateMaster } => {
             let parts = App::parts(&cfg, clock).await?;

@@ -123,6 +123,7 @@ fn is_refusal(code: Code) -> bool {
             | Code::InviteInvalid
             | Code::ResetTokenInvalid
             | Code::CurrentPasswordWrong
+            | Code::WebhookSignatureInvalid
     )
 }
 

@@ -179,7 +179,7 @@ impl Billing {
             issued_at: None,
             paid_at: None,
             billed_to,
-            payments_configured: false,
+            payments_configured: self.payments_configured(),
         })
     }
 
@@ -254,7 +254,7 @@ impl Billing {
             issued_at: Some(row.issued_at),
             paid_at: row.paid_at,
             billed_to,
-            payments_configured: row.stripe_invoice_id.is_some(),
+            payments_configured: self.payments_configured() || row.stripe_invoice_id.is_some(),
         })
     }
 

@@ -7,6 +7,8 @@
 //! - [`plans`]: the account, plan changes (upgrades at once, downgrades at
 //!   the period's end), and the overview a workspace sees.
 //! - [`invoices`]: computing a period's invoice and issuing it.
+//! - [`payments`]: Stripe, when configured: subscriptions, usage items,
+//!   webhooks, Checkout.
 //! - [`tick`]: what happens with time: trials end, downgrades apply, unpaid
 //!   accounts are restricted, periods are invoiced.
 
@@ -22,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 pub mod analytics;
 pub mod invoices;
+pub mod payments;
 pub mod plans;
 pub mod tick;
 pub mod usage;
@@ -37,6 +40,7 @@ pub(crate) struct Inner {
     bus: Bus,
     catalogue: Catalogue,
     clock: Clock,
+    payments: Option<payments::Payments>,
     /// API requests counted but not yet in the ledger (see [`usage`]).
     api_requests: Mutex<Vec<usage::Pending>>,
 }
@@ -49,7 +53,8 @@ impl std::fmt::Debug for Billing {
 
 impl Billing {
     /// The service over its storage, the security service (audit, mail,
-    /// credential invalidation) and the catalogue of plans.
+    /// credential invalidation), the catalogue of plans and, when Stripe is
+    /// configured, payments.
     pub fn new(
         db: Db,
         security: Security,
@@ -57,8 +62,9 @@ impl Billing {
         bus: Bus,
         catalogue: Catalogue,
         clock: Clock,
+        payments: Option<payments::Payments>,
     ) -> Billing {
-        Billing(Arc::new(Inner { db, security, counters, bus, catalogue, clock, api_requests: Mutex::new(Vec::new()) }))
+        Billing(Arc::new(Inner { db, security, counters, bus, catalogue, clock, payments, api_requests: Mutex::new(Vec::new()) }))
     }
 
     /// The catalogue of plans.

@@ -94,7 +94,23 @@ impl Billing {
             usage,
             alerts,
             upcoming,
-            payments_configured: false,
+            payments_configured: self.payments_configured(),
+            stripe: match &account.stripe_customer_id {
+                Some(customer) if self.payments_configured() => {
+                    let (posted, pending) = store::usage_item_counts(tx).await?;
+                    Some(StripeState {
+                        customer: customer.clone(),
+                        subscription: account.stripe_subscription_id.clone(),
+                        subscribed_plan: account.stripe_plan.clone(),
+                        in_sync: account.stripe_plan.as_deref() == Some(plan_ref.key.as_str())
+                            || (account.stripe_subscription_id.is_none() && plan.price_cents == 0),
+                        usage_synced_on: account.stripe_synced_on,
+                        usage_items_posted: posted,
+                        usage_items_pending: pending,
+                    })
+                }
+                _ => None,
+            },
         })
     }
 
@@ -105,7 +121,8 @@ impl Billing {
     ///
     /// # Errors
     /// `forbidden` below owner, `plan_not_found`, `plan_unchanged`,
-    /// `downgrade_refused`.
+    /// `downgrade_refused`; `payment_method_required` for a first paid plan
+    /// where Stripe is configured.
     pub async fn change_plan(&self, ctx: &TenantCtx, to: &str) -> Result<PlanChangeView, Error> {
         require(ctx, Role::Owner, true)?;
         let target = self.0.catalogue.get(to).filter(|p| p.selectable).ok_or_else(|| Error::PlanNotFound(to.into()))?;
@@ -138,6 +155,11 @@ impl Billing {
         let upgrade =
             (target.rank, target.price_cents) > (from.rank, from.price_cents) || from.key == FREE || from.key == TRIAL;
         if upgrade {
+            // With Stripe, the first paid plan starts through Checkout, where
+            // the card is collected; later changes move the subscription.
+            if self.payments_configured() && target.price_cents > 0 && account.stripe_subscription_id.is_none() {
+                return Err(Error::PaymentMethodRequired(target.name.clone()));
+            }
             self.apply_plan(&mut tx, &current.key, &target.key, PlanStatus::Active, "upgrade", now).await?;
             store::set_scheduled(&mut tx, None, now).await?;
             let details = serde_json::json!({ "from": current.key, "to": target.key });
@@ -198,7 +220,8 @@ impl Billing {
         })
     }
 
-    /// Sets the plan and standing, recording the change for proration.
+    /// Sets the plan and standing, recording the change for proration and,
+    /// with Stripe, queueing the subscription's sync in the same transaction.
     pub(crate) async fn apply_plan(
         &self,
         tx: &mut TenantTx,
@@ -211,6 +234,7 @@ impl Billing {
         store::set_plan(tx, to, status.as_str()).await?;
         if from != to {
             store::insert_plan_change(tx, at, from, to, reason).await?;
+            self.enqueue_subscription_sync(tx).await?;
         }
         Ok(())
     }

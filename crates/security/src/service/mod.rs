@@ -526,6 +526,15 @@ impl Security {
         Ok(admins.len())
     }
 
+    /// The email of the transaction's tenant's first active owner (the
+    /// billing contact).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn owner_email(&self, tx: &mut TenantTx) -> Result<Option<String>, Error> {
+        Ok(store::users(tx).await?.into_iter().find(|u| u.is_active() && u.role() == Role::Owner).map(|u| u.email))
+    }
+
     /// The tenant's name, for messages.
     ///
     /// # Errors

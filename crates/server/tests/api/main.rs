@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod billing;
+mod billing_stripe;
 mod blobs;
 mod crypto;
 mod jobs;

@@ -296,6 +296,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay by card
+         * @description A Stripe Checkout page where the owner enters a card and subscribes to
+         *     the plan; the answer's `url` is where to send the browser. Owners only,
+         *     and only where Stripe is configured.
+         */
+        post: operations["checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast
+         * @description Where the period is heading: each meter projected to the period's end
+         *     with 80 % and 95 % ranges, the day a limit will be reached, the period's
+         *     cost at that usage, and a plan that would fit better. Owners and admins.
+         */
+        get: operations["forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/billing/invoices": {
         parameters: {
             query?: never;
@@ -371,6 +415,72 @@ export interface paths {
          * @description The plans a workspace may choose, cheapest first, with what each allows.
          */
         get: operations["plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's webhook
+         * @description Where Stripe posts its events (configure this URL in Stripe's dashboard
+         *     with the events `invoice.paid`, `invoice.payment_failed` and
+         *     `customer.subscription.*`). No bearer token: the `Stripe-Signature`
+         *     header, checked against the configured signing secrets, is the
+         *     authentication. An event is applied once however often it is delivered.
+         */
+        post: operations["stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily usage
+         * @description Every meter's usage on each day of the range, for charts. Owners and
+         *     admins.
+         */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/usage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export daily usage
+         * @description The daily usage as CSV (`day,meter,unit,value`), for spreadsheets. Owners
+         *     and admins.
+         */
+        get: operations["usage_csv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -727,6 +837,39 @@ export interface components {
             /** @description The plan's key. */
             plan: string;
         };
+        /** @description A Checkout page to send the owner to. */
+        CheckoutView: {
+            /** @description Stripe's page. */
+            url: string;
+        };
+        /** @description The period's cost at the projected usage, in cents. */
+        CostForecast: {
+            /**
+             * Format: int64
+             * @description At the expected usage.
+             */
+            expected_cents: number;
+            /**
+             * Format: int64
+             * @description The 80 % interval.
+             */
+            high80_cents: number;
+            /**
+             * Format: int64
+             * @description The 95 % interval.
+             */
+            high95_cents: number;
+            /**
+             * Format: int64
+             * @description The 80 % interval.
+             */
+            low80_cents: number;
+            /**
+             * Format: int64
+             * @description The 95 % interval.
+             */
+            low95_cents: number;
+        };
         /** @description Body of `POST /api/v1/api-keys`. */
         CreateApiKey: {
             /** @description What the key is for. */
@@ -744,11 +887,46 @@ export interface components {
             /** @description The secret for `Authorization: Bearer`; it cannot be shown again. */
             secret: string;
         };
+        /** @description One day of one meter. */
+        DayValue: {
+            /**
+             * Format: date
+             * @description The day (UTC), `YYYY-MM-DD`.
+             */
+            day: string;
+            /**
+             * Format: int64
+             * @description The day's total (counted meters) or its last level (levels).
+             */
+            value: number;
+        };
         /**
          * @description What a plan unlocks beyond quantities; later features read these.
          * @enum {string}
          */
         Feature: "custom_domains" | "llm_providers" | "sms" | "remove_badge";
+        /** @description Where the period is heading. */
+        Forecast: {
+            /** @description The period's invoice at the projected usage. */
+            cost: components["schemas"]["CostForecast"];
+            /** @description The currency. */
+            currency: string;
+            /** @description How the forecast was made and what its interval means, in words. */
+            explanation: string;
+            /** @description Per meter. */
+            meters: components["schemas"]["MeterForecast"][];
+            /**
+             * Format: date-time
+             * @description Its end.
+             */
+            period_end: string;
+            /**
+             * Format: date-time
+             * @description The period.
+             */
+            period_start: string;
+            recommendation?: null | components["schemas"]["Recommendation"];
+        };
         /** @description An invitation just sent. */
         Invitation: {
             /** @description Whether an email was queued through SMTP (otherwise it is written to the log). */
@@ -943,6 +1121,43 @@ export interface components {
          * @enum {string}
          */
         Meter: "seats" | "api_requests" | "storage_bytes" | "sites" | "pages_published" | "ai_queries" | "ai_tokens" | "ingested_pages" | "messages" | "file_bytes" | "emails" | "sms" | "push" | "custom_domains";
+        /** @description A meter's projection to the period's end. */
+        MeterForecast: components["schemas"]["Projection"] & {
+            /**
+             * Format: int64
+             * @description What the plan includes or allows.
+             */
+            included?: number | null;
+            /** @description `hard`, `soft` or `unlimited`. */
+            limit: string;
+            /** @description The meter. */
+            meter: components["schemas"]["Meter"];
+            /**
+             * Format: date
+             * @description The day the projection reaches what the plan includes, if it does
+             *     this period.
+             */
+            reaches_limit_on?: string | null;
+            /** @description Its unit. */
+            unit: string;
+            /**
+             * Format: int64
+             * @description Used so far in the period.
+             */
+            used: number;
+        };
+        /** @description A meter's daily history. */
+        MeterHistory: {
+            /**
+             * @description Every day of the range, oldest first (days without usage as 0, or
+             *     the level carried from the day before).
+             */
+            days: components["schemas"]["DayValue"][];
+            /** @description The meter. */
+            meter: components["schemas"]["Meter"];
+            /** @description Its unit. */
+            unit: string;
+        };
         /** @description One meter's usage in the current period against the plan. */
         MeterUsage: {
             /**
@@ -985,6 +1200,11 @@ export interface components {
              */
             used: number;
         };
+        /**
+         * @description How a forecast was made.
+         * @enum {string}
+         */
+        Method: "insufficient" | "run_rate" | "damped_trend" | "weekly" | "level";
         /** @description A workspace's plan, standing, period and usage. */
         Overview: {
             /** @description The alerts of the period, newest first. */
@@ -1021,6 +1241,7 @@ export interface components {
             scheduled_plan?: string | null;
             /** @description The account's standing. */
             status: components["schemas"]["PlanStatus"];
+            stripe?: null | components["schemas"]["StripeState"];
             /**
              * Format: date-time
              * @description When the trial ends, on the trial.
@@ -1129,6 +1350,60 @@ export interface components {
             /** @description A URI reference that resolves to the code's entry in `GET /api/v1/errors`. */
             type: string;
         };
+        /** @description A projection of the period's total. */
+        Projection: {
+            /**
+             * Format: double
+             * @description The most likely total at the period's end.
+             */
+            expected: number;
+            /**
+             * Format: double
+             * @description The 80 % interval.
+             */
+            high80: number;
+            /**
+             * Format: double
+             * @description The 95 % interval.
+             */
+            high95: number;
+            /**
+             * Format: double
+             * @description The 80 % interval.
+             */
+            low80: number;
+            /**
+             * Format: double
+             * @description The 95 % interval.
+             */
+            low95: number;
+            /** @description How it was made. */
+            method: components["schemas"]["Method"];
+            /**
+             * @description The expected total of each day left, in order (for the chart and
+             *     the date a limit is crossed).
+             */
+            path: number[];
+        };
+        /** @description Advice to change plans. */
+        Recommendation: {
+            /**
+             * Format: int64
+             * @description What the current plan will cost, in cents.
+             */
+            current_cents: number;
+            /** @description The plan to move to. */
+            plan: string;
+            /** @description Its name. */
+            plan_name: string;
+            /**
+             * Format: int64
+             * @description What it would cost this period at the projected usage, in cents.
+             */
+            projected_cents: number;
+            /** @description Why, in words. */
+            reason: string;
+        };
         /** @description Body of refresh and logout. */
         RefreshRequest: {
             /** @description The refresh token of the session. */
@@ -1220,6 +1495,36 @@ export interface components {
             /** @description The business's name. */
             tenant_name: string;
         };
+        /** @description What Stripe knows of a workspace, and how far it is synchronised. */
+        StripeState: {
+            /** @description The Stripe customer. */
+            customer: string;
+            /**
+             * @description Whether the subscription matches the plan (a change is synchronised
+             *     within seconds; `false` for longer means Stripe refused it: see the
+             *     failed jobs).
+             */
+            in_sync: boolean;
+            /** @description Our plan the subscription is on. */
+            subscribed_plan?: string | null;
+            /** @description The subscription, while there is one. */
+            subscription?: string | null;
+            /**
+             * Format: int64
+             * @description Items being posted (left by an interrupted run, finished by the next).
+             */
+            usage_items_pending: number;
+            /**
+             * Format: int64
+             * @description Overage items posted.
+             */
+            usage_items_posted: number;
+            /**
+             * Format: date
+             * @description The day (UTC) overage was last synchronised with Stripe.
+             */
+            usage_synced_on?: string | null;
+        };
         /** @description A workspace. */
         Tenant: {
             /**
@@ -1271,6 +1576,21 @@ export interface components {
             /** @description The new role. */
             role: components["schemas"]["Role"];
         };
+        /** @description Daily usage of every meter over a range. */
+        UsageHistory: {
+            /**
+             * Format: date
+             * @description First day.
+             */
+            from: string;
+            /** @description Per meter. */
+            meters: components["schemas"]["MeterHistory"][];
+            /**
+             * Format: date
+             * @description Last day.
+             */
+            to: string;
+        };
         /** @description A person, as others see them. */
         User: {
             /**
@@ -1287,6 +1607,16 @@ export interface components {
         };
         /** Format: uuid */
         UserId: string;
+        /** @description What a webhook did. */
+        WebhookOutcome: {
+            /** @description Always true for a verified event. */
+            received: boolean;
+            /**
+             * @description `applied`, `duplicate` or `ignored` (an event type or customer we do
+             *     not handle).
+             */
+            result: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1921,6 +2251,84 @@ export interface operations {
             };
         };
     };
+    checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePlan"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutView"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, plan_not_found, payments_not_configured, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: payments_failed (Stripe refused), unavailable (Stripe unreachable). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     invoices: {
         parameters: {
             query?: never;
@@ -2057,6 +2465,132 @@ export interface operations {
                 };
             };
             /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stripe_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the body */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOutcome"];
+                };
+            };
+            /** @description A problem: webhook_signature_invalid, payments_not_configured. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: {
+                /** @description Days back from today, today included: 1 to 400 (default 30). */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistory"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, invalid_query. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage_csv: {
+        parameters: {
+            query?: {
+                /** @description Days back from today, today included: 1 to 400 (default 30). */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: unauthorized, forbidden, invalid_query. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,513 @@
+//! Collecting payments through Stripe, when a secret key is configured.
+//!
+//! Our ledger and invoices stay the truth; Stripe mirrors them:
+//! - **Subscriptions.** Every plan change enqueues a job that brings Stripe
+//!   in line with the plan now: a customer per workspace, a Stripe plan per
+//!   plan and price (created once), and one subscription moved from plan to
+//!   plan, or cancelled for the free level. The job reads the current state,
+//!   so running it twice, or after a later change, does the right thing.
+//! - **Usage.** A daily job posts, as invoice items, what each soft limit's
+//!   overage charge (as our own invoice computes it) has grown by since the
+//!   items already posted, for the current period and the one before (late
+//!   usage). One item at most per workspace, meter, period and day: a row is
+//!   written `pending` before the call and `posted` after it, and a
+//!   `pending` row found by a later run (the process died in between) is
+//!   first looked up at Stripe by its tag. So a sync killed half-way and run
+//!   again posts nothing twice, even against a Stripe that ignores
+//!   idempotency keys (localstripe does).
+//! - **Webhooks.** Signed events are verified ([`crate::stripe::verify`]),
+//!   recorded with their effect in one transaction (an event id is
+//!   processed once), and applied: a paid invoice clears a failed payment; a
+//!   failed one makes the account past due, restricted to the free level
+//!   after the grace period; a subscription changed or ended in Stripe moves
+//!   the plan.
+//! - **Checkout.** A Checkout session collects the card and starts the
+//!   subscription.
+
+use super::*;
+use crate::model::FREE;
+use crate::store;
+use crate::stripe::{self, Stripe, StripeError};
+use chrono::NaiveDate;
+use secrecy::SecretString;
+use serde::Serialize;
+use stackpro_core::PlanStatus;
+use stackpro_security::cache::Forget;
+use stackpro_store::jobs::{JobError, JobHandler, NewJob};
+use stackpro_store::TenantTx;
+use utoipa::ToSchema;
+
+/// What payments need: the client and the webhook secrets.
+#[derive(Clone, Debug)]
+pub struct Payments {
+    /// The Stripe client.
+    pub stripe: Stripe,
+    /// The webhook signing secrets.
+    pub webhook_secrets: Vec<SecretString>,
+    /// The public URL, for Checkout's return addresses.
+    pub public_url: String,
+}
+
+/// The job that brings a workspace's subscription in line with its plan.
+pub const SUBSCRIPTION_JOB: &str = "billing.stripe.subscription";
+/// The daily job that posts overage to Stripe.
+pub const USAGE_JOB: &str = "billing.stripe.usage";
+
+/// A Checkout page to send the owner to.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CheckoutView {
+    /// Stripe's page.
+    pub url: String,
+}
+
+/// What a webhook did.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct WebhookOutcome {
+    /// Always true for a verified event.
+    pub received: bool,
+    /// `applied`, `duplicate` or `ignored` (an event type or customer we do
+    /// not handle).
+    pub result: String,
+}
+
+fn to_error(e: StripeError) -> Error {
+    Error::Payments(e.to_string(), e.is_retryable())
+}
+
+impl Billing {
+    fn payments(&self) -> Option<&Payments> {
+        self.0.payments.as_ref()
+    }
+
+    /// Whether payments are collected through Stripe.
+    pub fn payments_configured(&self) -> bool {
+        self.0.payments.is_some()
+    }
+
+    /// Enqueues [`SUBSCRIPTION_JOB`] in the transaction that changed the
+    /// plan, when Stripe is configured.
+    pub(crate) async fn enqueue_subscription_sync(&self, tx: &mut TenantTx) -> Result<(), Error> {
+        if self.payments().is_some() {
+            let now = self.now();
+            stackpro_store::jobs::enqueue(tx, NewJob::new(SUBSCRIPTION_JOB, serde_json::json!({}), now), now).await?;
+        }
+        Ok(())
+    }
+
+    /// The customer of a workspace, created on first need.
+    async fn customer(&self, stripe: &Stripe, tenant: TenantId) -> Result<String, Error> {
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        let account = self.account(&mut tx).await?;
+        if let Some(id) = account.stripe_customer_id {
+            return Ok(id);
+        }
+        let t = self.0.security.tenant_of(&mut tx).await?.ok_or(Error::Forbidden("The workspace no longer exists."))?;
+        let owner = self.0.security.owner_email(&mut tx).await?.unwrap_or_default();
+        tx.commit().await?;
+        let id = stripe.create_customer(&tenant.to_string(), &t.name, &owner).await.map_err(to_error)?;
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        store::set_stripe_customer(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The Stripe plan for one of ours, created on first need.
+    async fn stripe_plan(&self, stripe: &Stripe, tenant: TenantId, plan: &Plan) -> Result<String, Error> {
+        let currency = self.0.catalogue.currency.clone();
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        if let Some(id) = store::stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency).await? {
+            return Ok(id);
+        }
+        drop(tx);
+        let id = stripe.create_plan(&plan.key, &plan.name, plan.price_cents, &currency).await.map_err(to_error)?;
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        store::insert_stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency, &id).await?;
+        let id = store::stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency).await?.unwrap_or(id);
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Brings the workspace's Stripe subscription in line with its plan.
+    ///
+    /// # Errors
+    /// Stripe's error (retried by the job), or the database's.
+    pub async fn sync_subscription(&self, tenant: TenantId) -> Result<(), Error> {
+        let Some(stripe) = self.payments().map(|p| p.stripe.clone()) else { return Ok(()) };
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        let account = self.account(&mut tx).await?;
+        let plan_ref = self.plan_ref(&mut tx).await?;
+        tx.commit().await?;
+        let plan = self.0.catalogue.get(&plan_ref.key).cloned();
+        let paid = plan.as_ref().is_some_and(|p| p.price_cents > 0);
+        match (paid, account.stripe_subscription_id, plan) {
+            (false, Some(sub), _) => {
+                stripe.cancel_subscription(&sub).await.map_err(to_error)?;
+                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+                store::set_stripe_subscription(&mut tx, None, None, None).await?;
+                tx.commit().await?;
+            }
+            (true, None, Some(plan)) => {
+                let customer = self.customer(&stripe, tenant).await?;
+                let stripe_plan = self.stripe_plan(&stripe, tenant, &plan).await?;
+                let key = format!("subscription-{tenant}-{}", plan.key);
+                let (sub, item) = stripe.create_subscription(&customer, &stripe_plan, &key).await.map_err(to_error)?;
+                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+                store::set_stripe_subscription(&mut tx, Some(&sub), Some(&item), Some(&plan.key)).await?;
+                tx.commit().await?;
+                tracing::info!(tenant.id = %tenant, subscription = %sub, plan = %plan.key, "Stripe subscription created");
+            }
+            (true, Some(sub), Some(plan)) if account.stripe_plan.as_deref() != Some(plan.key.as_str()) => {
+                let stripe_plan = self.stripe_plan(&stripe, tenant, &plan).await?;
+                let item = account.stripe_item_id.unwrap_or_default();
+                let key = format!("subscription-{tenant}-{sub}-{}", plan.key);
+                stripe.change_plan(&sub, &item, &stripe_plan, &key).await.map_err(to_error)?;
+                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+                store::set_stripe_subscription(&mut tx, Some(&sub), Some(&item), Some(&plan.key)).await?;
+                tx.commit().await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Posts every finished day's overage of every workspace with a Stripe
+    /// customer; returns how many items were posted.
+    ///
+    /// # Errors
+    /// The database's error (a workspace's Stripe failure is logged and left
+    /// for the next run).
+    pub async fn sync_usage(&self) -> Result<usize, Error> {
+        let Some(stripe) = self.payments().map(|p| p.stripe.clone()) else { return Ok(0) };
+        let mut sys = self.0.db.system_read().await?;
+        let tenants = store::stripe_tenants(&mut sys).await?;
+        sys.commit().await?;
+        let mut posted = 0;
+        for tenant in tenants {
+            match self.sync_usage_of(&stripe, tenant).await {
+                Ok(n) => posted += n,
+                Err(e) => tracing::warn!(tenant.id = %tenant, error.cause_chain = ?e, "Stripe usage sync failed"),
+            }
+        }
+        Ok(posted)
+    }
+
+    /// Posts one workspace's overage: for the current period and the one
+    /// before (late usage), what each soft limit's overage charge has grown
+    /// by since the items already posted, one item per meter, period and
+    /// day.
+    pub(crate) async fn sync_usage_of(&self, stripe: &Stripe, tenant: TenantId) -> Result<usize, Error> {
+        let now = self.now();
+        let today = now.date_naive();
+        let mut tx = self.0.db.tenant_read_for(tenant).await?;
+        let account = self.account(&mut tx).await?;
+        tx.commit().await?;
+        let Some(customer) = account.stripe_customer_id else { return Ok(0) };
+        let current = Period::of(now);
+        let previous = Period::of(current.start - chrono::Duration::seconds(1));
+        let mut posted = 0;
+        for period in [previous, current] {
+            let mut tx = self.0.db.tenant_read_for(tenant).await?;
+            let charged = self.overage_charges(&mut tx, period, now).await?;
+            tx.commit().await?;
+            for (meter, target) in charged {
+                if self.post_usage_item(stripe, tenant, &customer, meter, period, today, target).await? {
+                    posted += 1;
+                }
+            }
+        }
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        store::set_synced_on(&mut tx, today).await?;
+        tx.commit().await?;
+        Ok(posted)
+    }
+
+    /// The period's overage charge per meter as our invoice computes it now
+    /// (late usage included).
+    async fn overage_charges(
+        &self,
+        tx: &mut TenantTx,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Meter, i64)>, Error> {
+        Ok(self
+            .lines(tx, period, now)
+            .await?
+            .into_iter()
+            .filter(|l| l.kind == "usage")
+            .filter_map(|l| Some((l.meter?, l.amount_cents)))
+            .collect())
+    }
+
+    /// Brings Stripe to `target` cents for a meter and period with at most
+    /// one new item today; `true` when this call created one.
+    ///
+    /// An item is written `pending` before the call and `posted` after it. A
+    /// `pending` item found later (the process died in between) is looked
+    /// up at Stripe by its tag and posted only if Stripe does not have it, so
+    /// nothing is posted twice even by a Stripe that ignores idempotency
+    /// keys. Overage only grows within a period; a lower target (a higher
+    /// plan's allowance) posts no credit.
+    #[allow(clippy::too_many_arguments)]
+    async fn post_usage_item(
+        &self,
+        stripe: &Stripe,
+        tenant: TenantId,
+        customer: &str,
+        meter: Meter,
+        period: Period,
+        today: NaiveDate,
+        target: i64,
+    ) -> Result<bool, Error> {
+        let period_start = period.start.date_naive();
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        stackpro_security::store::lock_tenant(&mut tx).await?;
+        let items = store::usage_items_of(&mut tx, meter.as_str(), period_start).await?;
+        let item = match items.iter().find(|i| i.day == today) {
+            Some(i) if i.status == "posted" => return Ok(false),
+            Some(i) => i.clone(),
+            None => {
+                let amount = target - items.iter().map(|i| i.amount_cents).sum::<i64>();
+                if amount <= 0 {
+                    return Ok(false);
+                }
+                let item = store::UsageItemRow {
+                    meter: meter.as_str().into(),
+                    period_start,
+                    day: today,
+                    amount_cents: amount,
+                    status: "pending".into(),
+                    stripe_id: None,
+                };
+                store::put_usage_item(&mut tx, &item, self.now()).await?;
+                item
+            }
+        };
+        tx.commit().await?;
+        let sync_key = format!("usage-{tenant}-{}-{}-{today}", meter.as_str(), period.label());
+        let found = match items.iter().any(|i| i.day == today) {
+            true => stripe.find_invoice_item(customer, &sync_key).await.map_err(to_error)?,
+            false => None,
+        };
+        let (id, created) = match found {
+            Some(id) => (id, false),
+            None => {
+                let description = format!(
+                    "{} ({}) beyond the plan in {}, as of {today}",
+                    meter.describe().trim_end_matches('.'),
+                    meter.as_str(),
+                    period.start.format("%B %Y")
+                );
+                let currency = self.0.catalogue.currency.clone();
+                let id = stripe
+                    .create_invoice_item(customer, item.amount_cents, &currency, &description, &sync_key)
+                    .await
+                    .map_err(to_error)?;
+                (id, true)
+            }
+        };
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        let done = store::UsageItemRow { status: "posted".into(), stripe_id: Some(id), ..item };
+        store::put_usage_item(&mut tx, &done, self.now()).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Processes a Stripe webhook: `payload` is the raw body and `signature`
+    /// the `Stripe-Signature` header.
+    ///
+    /// # Errors
+    /// `webhook_signature_invalid`; `payments_not_configured` without
+    /// webhook secrets; the database's error.
+    pub async fn webhook(&self, payload: &[u8], signature: &str) -> Result<WebhookOutcome, Error> {
+        let secrets = self.payments().map(|p| p.webhook_secrets.as_slice()).unwrap_or_default();
+        if secrets.is_empty() {
+            return Err(Error::PaymentsNotConfigured);
+        }
+        // Freshness is judged by the wall clock, as Stripe signs by it (the
+        // service's clock is the business time, which tests move).
+        stripe::verify(payload, signature, secrets, Utc::now().timestamp(), stripe::TOLERANCE_SECS)
+            .map_err(|e| Error::WebhookSignature(e.to_string()))?;
+        let event: serde_json::Value =
+            serde_json::from_slice(payload).map_err(|e| Error::WebhookSignature(format!("unreadable event: {e}")))?;
+        let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
+            return Err(Error::WebhookSignature("an event without id or type".into()));
+        };
+        let object = &event["data"]["object"];
+        let customer = object["customer"].as_str().or_else(|| object["id"].as_str().filter(|i| i.starts_with("cus_")));
+        let ignored = || Ok(WebhookOutcome { received: true, result: "ignored".into() });
+        let Some(customer) = customer else { return ignored() };
+        let mut sys = self.0.db.system_read().await?;
+        let tenant = store::tenant_of_customer(&mut sys, customer).await?;
+        sys.commit().await?;
+        let Some(tenant) = tenant else {
+            tracing::info!(event.id = %id, event.kind = %kind, "Stripe event for a customer of no workspace");
+            return ignored();
+        };
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        stackpro_security::store::lock_tenant(&mut tx).await?;
+        if !store::insert_stripe_event(&mut tx, id, kind, now).await? {
+            return Ok(WebhookOutcome { received: true, result: "duplicate".into() });
+        }
+        let account = self.account(&mut tx).await?;
+        let current = self.plan_ref(&mut tx).await?;
+        let actor = stackpro_security::service::Actor { label: Some("Stripe".into()), ..Default::default() };
+        let applied = match kind {
+            "invoice.paid" | "invoice.payment_succeeded" => {
+                store::set_past_due(&mut tx, None, now).await?;
+                if matches!(current.status, PlanStatus::PastDue | PlanStatus::Restricted) {
+                    let standing = if current.key == crate::model::TRIAL { PlanStatus::Trialing } else { PlanStatus::Active };
+                    store::set_plan(&mut tx, &current.key, standing.as_str()).await?;
+                }
+                true
+            }
+            "invoice.payment_failed" => {
+                if account.past_due_since.is_none() {
+                    store::set_past_due(&mut tx, Some(now), now).await?;
+                }
+                if current.status != PlanStatus::Restricted {
+                    store::set_plan(&mut tx, &current.key, PlanStatus::PastDue.as_str()).await?;
+                }
+                let grace = self.0.catalogue.grace_days;
+                let name = self.0.security.tenant_of(&mut tx).await?.map(|t| t.name).unwrap_or_default();
+                let body = format!(
+                    "Stripe could not collect the payment for {name}. The plan stays as it is for {grace} days; \
+                     after that, until the payment goes through, the free level's limits apply (nothing is \
+                     deleted). Update the card on the Billing page.\n"
+                );
+                self.0.security.email_admins(&mut tx, &format!("Payment failed for {name}"), &body).await?;
+                true
+            }
+            "customer.subscription.created" | "customer.subscription.updated" => {
+                let stripe_plan = object["items"]["data"][0]["plan"]["id"].as_str().or_else(|| object["plan"]["id"].as_str());
+                let ours = match stripe_plan {
+                    Some(p) => store::plan_of_stripe(&mut tx, p).await?,
+                    None => None,
+                };
+                if let Some(plan) = ours.filter(|p| *p != current.key) {
+                    self.apply_plan(&mut tx, &current.key, &plan, PlanStatus::Active, "stripe", now).await?;
+                    store::set_scheduled(&mut tx, None, now).await?;
+                }
+                let sub = object["id"].as_str();
+                let item = object["items"]["data"][0]["id"].as_str();
+                let plan_now = self.plan_ref(&mut tx).await?.key;
+                store::set_stripe_subscription(&mut tx, sub, item, Some(&plan_now)).await?;
+                if matches!(object["status"].as_str(), Some("past_due" | "unpaid")) && account.past_due_since.is_none() {
+                    store::set_past_due(&mut tx, Some(now), now).await?;
+                    store::set_plan(&mut tx, &plan_now, PlanStatus::PastDue.as_str()).await?;
+                }
+                true
+            }
+            "customer.subscription.deleted" => {
+                self.apply_plan(&mut tx, &current.key, FREE, PlanStatus::Active, "stripe", now).await?;
+                store::set_stripe_subscription(&mut tx, None, None, None).await?;
+                true
+            }
+            _ => false,
+        };
+        if applied {
+            let details = serde_json::json!({ "event": id, "type": kind });
+            self.0.security.audit(&mut tx, &actor, "billing.stripe_event", Some(format!("stripe:{id}")), details).await?;
+        }
+        let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(tenant)]).await?;
+        tx.commit().await?;
+        self.0.security.announce(pending).await;
+        Ok(WebhookOutcome { received: true, result: if applied { "applied" } else { "ignored" }.into() })
+    }
+
+    /// A Checkout page where the owner enters a card and subscribes to
+    /// `plan`.
+    ///
+    /// # Errors
+    /// `forbidden` below owner, `payments_not_configured`, `plan_not_found`
+    /// (also for a free plan), `subscription_exists`, Stripe's error.
+    pub async fn checkout(&self, ctx: &TenantCtx, plan: &str) -> Result<CheckoutView, Error> {
+        require(ctx, Role::Owner, true)?;
+        let payments = self.payments().ok_or(Error::PaymentsNotConfigured)?.clone();
+        let target = self
+            .0
+            .catalogue
+            .get(plan)
+            .filter(|p| p.selectable && p.price_cents > 0)
+            .ok_or_else(|| Error::PlanNotFound(plan.into()))?;
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        let account = self.account(&mut tx).await?;
+        tx.commit().await?;
+        if account.stripe_subscription_id.is_some() {
+            return Err(Error::SubscriptionExists);
+        }
+        let customer = self.customer(&payments.stripe, ctx.tenant).await?;
+        let stripe_plan = self.stripe_plan(&payments.stripe, ctx.tenant, target).await?;
+        let back = format!("{}/app/billing", payments.public_url);
+        let key = format!("checkout-{}-{}-{}", ctx.tenant, target.key, uuid::Uuid::now_v7());
+        let url = payments
+            .stripe
+            .checkout(&customer, &stripe_plan, &format!("{back}?checkout=done"), &format!("{back}?checkout=cancelled"), &key)
+            .await
+            .map_err(to_error)?;
+        Ok(CheckoutView { url })
+    }
+}
+
+/// Runs [`SUBSCRIPTION_JOB`].
+#[derive(Clone, Debug)]
+pub struct SubscriptionJob(pub Billing);
+
+#[async_trait::async_trait]
+impl JobHandler for SubscriptionJob {
+    async fn run(&self, job: &stackpro_store::jobs::Job) -> Result<(), JobError> {
+        let tenant = job.tenant_id.ok_or(JobError::Fail("a subscription job without a tenant".into()))?;
+        self.0.sync_subscription(tenant).await.map_err(|e| match e {
+            Error::Payments(m, false) => JobError::Fail(m),
+            e => JobError::Retry(e.to_string()),
+        })
+    }
+}
+
+/// Runs [`USAGE_JOB`].
+#[derive(Clone, Debug)]
+pub struct UsageJob(pub Billing);
+
+#[async_trait::async_trait]
+impl JobHandler for UsageJob {
+    async fn run(&self, _: &stackpro_store::jobs::Job) -> Result<(), JobError> {
+        self.0.sync_usage().await.map(|_| ()).map_err(|e| JobError::Retry(e.to_string()))
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1_800)
+    }
+}
+
+impl Billing {
+    /// Schedules the daily usage synchronisation once (when Stripe is
+    /// configured).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn schedule_usage_sync(&self) -> Result<(), Error> {
+        if self.payments().is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut sys = self.0.db.system_tx().await?;
+        let job = NewJob {
+            every: Some(chrono::Duration::hours(24)),
+            unique_key: Some(USAGE_JOB.into()),
+            ..NewJob::new(USAGE_JOB, serde_json::json!({}), now)
+        };
+        stackpro_store::jobs::enqueue(&mut sys, job, now).await?;
+        sys.commit().await?;
+        Ok(())
+    }
+
+    /// The job handler of [`SUBSCRIPTION_JOB`].
+    pub fn subscription_job(&self) -> SubscriptionJob {
+        SubscriptionJob(self.clone())
+    }
+
+    /// The job handler of [`USAGE_JOB`].
+    pub fn usage_job(&self) -> UsageJob {
+        UsageJob(self.clone())
+    }
+}
