@@ -342,7 +342,7 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
     let app = App::build(cfg.clone(), clock).await?;
     let addr = listener.local_addr()?;
     if demo {
-        let (email, password) = seed_demo(&app).await?;
+        let (email, password) = crate::demo::seed(&app).await?;
         println!();
         println!("  StackPro is running: http://{addr}/app");
         println!("  Demo workspace login: {email} / {password}");
@@ -364,26 +364,6 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
 }
 
 /// Creates the demo workspace, or gives its owner a fresh password.
-async fn seed_demo(app: &App) -> anyhow::Result<(String, String)> {
-    let email = "demo@example.com";
-    let password = stackpro_security::crypto::random_token("").chars().take(16).collect::<String>();
-    let sec = &app.state.security;
-    match sec.tenant_by_slug("demo-bakery").await? {
-        Some(t) => sec.set_password_by_email(t.id, email, &password).await?,
-        None => {
-            let s = Signup {
-                email: Email::parse(email)?,
-                password: Password::parse(&password)?,
-                tenant_name: TenantName::parse("Demo Bakery")?,
-            };
-            let (tx, tenant, _) = sec.create_tenant(&s, None).await?;
-            tx.commit().await?;
-            app.state.billing.set_plan(tenant.id, "starter", "demo").await?;
-        }
-    }
-    Ok((email.to_owned(), password))
-}
-
 async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<i32> {
     let parts = App::parts(&cfg, clock).await?;
     let sec = &parts.security;

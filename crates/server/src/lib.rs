@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod demo;
 pub mod http;
 pub mod metrics;
 pub mod serve;

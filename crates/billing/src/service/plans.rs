@@ -245,13 +245,22 @@ impl Billing {
     /// # Errors
     /// `plan_not_found`, or the database's error.
     pub async fn set_plan(&self, tenant: TenantId, to: &str, reason: &str) -> Result<(), Error> {
+        self.set_plan_since(tenant, to, reason, self.now()).await
+    }
+
+    /// [`Billing::set_plan`] with the change recorded at `at` (the demo
+    /// seed's history starts before its periods).
+    ///
+    /// # Errors
+    /// `plan_not_found`, or the database's error.
+    pub async fn set_plan_since(&self, tenant: TenantId, to: &str, reason: &str, at: DateTime<Utc>) -> Result<(), Error> {
         let target = self.0.catalogue.get(to).ok_or_else(|| Error::PlanNotFound(to.into()))?;
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;
         self.account(&mut tx).await?;
         let current = self.plan_ref(&mut tx).await?;
         let status = if target.key == TRIAL { PlanStatus::Trialing } else { PlanStatus::Active };
-        self.apply_plan(&mut tx, &current.key, &target.key, status, reason, self.now()).await?;
+        self.apply_plan(&mut tx, &current.key, &target.key, status, reason, at).await?;
         store::set_scheduled(&mut tx, None, self.now()).await?;
         let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(tenant)]).await?;
         tx.commit().await?;

@@ -1,0 +1,91 @@
+//! The demo workspace of `stackpro serve --demo`: a bakery on the Starter
+//! plan since before last month, with a daily usage history (a weekly rhythm,
+//! slow growth), last month's invoice issued and this month's forecast to
+//! look at. The history is written once, with the workspace, through
+//! billing's public recording path; every start only sets a new password.
+
+use crate::app::App;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use stackpro_billing::model::Period;
+use stackpro_billing::service::usage::NewEvent;
+use stackpro_core::ids::TenantId;
+use stackpro_core::Meter;
+use stackpro_security::model::{Email, Password, TenantName};
+use stackpro_security::Signup;
+
+/// The demo owner's email.
+pub const EMAIL: &str = "demo@example.com";
+const SLUG: &str = "demo-bakery";
+
+/// Seeds the demo workspace on first start and sets a fresh password;
+/// returns the login.
+///
+/// # Errors
+/// The database's error.
+pub async fn seed(app: &App) -> anyhow::Result<(String, String)> {
+    let password = stackpro_security::crypto::random_token("").chars().take(16).collect::<String>();
+    let sec = &app.state.security;
+    match sec.tenant_by_slug(SLUG).await? {
+        Some(t) => sec.set_password_by_email(t.id, EMAIL, &password).await?,
+        None => {
+            let s = Signup {
+                email: Email::parse(EMAIL)?,
+                password: Password::parse(&password)?,
+                tenant_name: TenantName::parse("Demo Bakery")?,
+            };
+            let (tx, tenant, _) = sec.create_tenant(&s, None).await?;
+            tx.commit().await?;
+            history(app, tenant.id, Utc::now()).await?;
+        }
+    }
+    Ok((EMAIL.to_owned(), password))
+}
+
+/// A day's amount of a meter: `base` growing 1 % a week, quieter at the
+/// weekend, with a fixed wobble so the chart is not a ruler.
+fn amount(base: f64, day: i64, weekday: u32, salt: u64) -> i64 {
+    let weekend = if weekday >= 5 { 0.45 } else { 1.0 };
+    let wobble = 0.85 + 0.3 * ((day as u64).wrapping_mul(2_654_435_761).wrapping_add(salt * 97) % 1000) as f64 / 1000.0;
+    (base * (1.0 + 0.01 * day as f64 / 7.0) * weekend * wobble).round() as i64
+}
+
+/// Starter since before last month, a daily history through now, and last
+/// month's invoice.
+async fn history(app: &App, tenant: TenantId, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let billing = &app.state.billing;
+    let this = Period::of(now);
+    let last = Period::of(this.start - Duration::seconds(1));
+    billing.set_plan_since(tenant, "starter", "demo", last.start - Duration::days(3)).await?;
+    // Meter, a weekday's base, and a salt for the wobble. Starter includes
+    // 500 AI queries: last month goes a little over, this month more.
+    let profile = [
+        (Meter::AiQueries, 21.0, 1),
+        (Meter::PagesPublished, 4.0, 2),
+        (Meter::Emails, 55.0, 3),
+        (Meter::Messages, 240.0, 4),
+        (Meter::Push, 40.0, 5),
+    ];
+    let mut events = Vec::new();
+    let mut day = last.start;
+    let mut n = 0;
+    while day < now {
+        // Today's events happened by now.
+        let at = (day + Duration::hours(12)).min(now);
+        for (meter, base, salt) in profile {
+            let quantity = amount(base, n, day.weekday().num_days_from_monday(), salt);
+            if quantity > 0 {
+                events.push(NewEvent { meter, quantity, occurred_at: at, key: format!("demo-{}-{}", meter.as_str(), day.date_naive()) });
+            }
+        }
+        // Photos and files: a level that grows by a few MB a day.
+        let stored = 350_000_000 + n * 4_500_000;
+        events.push(NewEvent { meter: Meter::StorageBytes, quantity: stored, occurred_at: at, key: format!("demo-storage-{}", day.date_naive()) });
+        day += Duration::days(1);
+        n += 1;
+    }
+    for chunk in events.chunks(500) {
+        billing.record_batch(tenant, chunk).await?;
+    }
+    billing.issue_invoice(tenant, last).await?;
+    Ok(())
+}
