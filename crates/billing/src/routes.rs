@@ -5,7 +5,7 @@ use crate::service::Billing;
 use crate::views::*;
 use axum::extract::{FromRef, State};
 use stackpro_core::tenancy::AuthState;
-use stackpro_core::{ApiError, Json, Path, Problem, Query, TenantCtx};
+use stackpro_core::{ApiError, Json, OperatorCtx, Path, Problem, Query, TenantCtx};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,6 +28,8 @@ where
         .routes(routes!(forecast))
         .routes(routes!(checkout))
         .routes(routes!(stripe_webhook))
+        .routes(routes!(operator_overview))
+        .routes(routes!(operator_usage))
 }
 
 /// Query of the usage history and its export.
@@ -190,4 +192,64 @@ async fn stripe_webhook(
 ) -> Result<Json<crate::service::payments::WebhookOutcome>, ApiError> {
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     Ok(Json(billing.webhook(&body, signature).await?))
+}
+
+/// Query of the operator overview.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OverviewQuery {
+    /// The window of trial conversions, in days: 1 to 365 (default 90).
+    #[param(minimum = 1, maximum = 365)]
+    pub days: Option<i64>,
+}
+
+/// Revenue and plans
+///
+/// Monthly recurring revenue per plan, workspaces by plan and standing,
+/// past-due workspaces, trial conversions, and what the last finished
+/// period invoiced. Operators only: anyone else gets 404.
+#[utoipa::path(get, path = "/api/v1/operator/billing", tag = "operator", security(("operator" = [])), params(OverviewQuery),
+    responses((status = 200, body = crate::service::operator::PlatformOverview),
+        (status = "4XX", description = "A problem: route_not_found for anyone but an operator, invalid_query.", body = Problem, content_type = "application/problem+json")))]
+async fn operator_overview(
+    _op: OperatorCtx,
+    State(billing): State<Billing>,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Json<crate::service::operator::PlatformOverview>, ApiError> {
+    let days = q.days.unwrap_or(90);
+    if !(1..=365).contains(&days) {
+        return Err(crate::Error::Invalid("/days", "days must be between 1 and 365".into()).into());
+    }
+    Ok(Json(billing.platform_overview(days).await?))
+}
+
+/// Query of usage by workspace.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UsageByTenantQuery {
+    /// The meter (default `api_requests`).
+    pub meter: Option<stackpro_core::Meter>,
+    /// How many workspaces: 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// Usage by workspace
+///
+/// This period's heaviest users of a meter, with their plan's allowance.
+/// Operators only: anyone else gets 404.
+#[utoipa::path(get, path = "/api/v1/operator/usage", tag = "operator", security(("operator" = [])), params(UsageByTenantQuery),
+    responses((status = 200, body = crate::service::operator::UsageByTenant),
+        (status = "4XX", description = "A problem: route_not_found for anyone but an operator, invalid_query.", body = Problem, content_type = "application/problem+json")))]
+async fn operator_usage(
+    _op: OperatorCtx,
+    State(billing): State<Billing>,
+    Query(q): Query<UsageByTenantQuery>,
+) -> Result<Json<crate::service::operator::UsageByTenant>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(crate::Error::Invalid("/limit", "limit must be between 1 and 500".into()).into());
+    }
+    let meter = q.meter.unwrap_or(stackpro_core::Meter::ApiRequests);
+    Ok(Json(billing.usage_by_tenant(meter, limit).await?))
 }

@@ -697,3 +697,71 @@ pub async fn usage_item_counts(tx: &mut TenantTx) -> Result<(i64, i64), Error> {
     let tenant = tx.tenant_id();
     Ok(on_db!(tx, |c| sqlx::query_as::<_, (i64, i64)>(SQL).bind(tenant).fetch_one(c).await)?)
 }
+
+// ---- the operator console (system role, across tenants) ----------------------------
+
+/// A workspace's plan and standing.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StandingRow {
+    /// The workspace.
+    pub id: TenantId,
+    /// Its name.
+    pub name: String,
+    /// Its slug.
+    pub slug: String,
+    /// Its plan.
+    pub plan: String,
+    /// Its standing.
+    pub plan_status: String,
+    /// Since when a payment is overdue.
+    pub past_due_since: Option<DateTime<Utc>>,
+}
+
+/// Every workspace's plan and standing.
+///
+/// # Errors
+/// The database's error.
+pub async fn tenant_standings(sys: &mut SystemTx) -> Result<Vec<StandingRow>, Error> {
+    const SQL: &str = "SELECT t.id, t.name, t.slug, t.plan, t.plan_status, b.past_due_since \
+                       FROM tenants t LEFT JOIN billing_accounts b ON b.tenant_id = t.id ORDER BY t.created_at";
+    Ok(on_db!(sys, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}
+
+/// Where trials went since `since`: `(plan, how many)`.
+///
+/// # Errors
+/// The database's error.
+pub async fn trial_outcomes(sys: &mut SystemTx, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, Error> {
+    const SQL: &str = "SELECT to_plan, COUNT(*) FROM plan_changes WHERE from_plan = 'trial' AND at >= $1 GROUP BY to_plan";
+    Ok(on_db!(sys, |c| sqlx::query_as(SQL).bind(since).fetch_all(c).await)?)
+}
+
+/// The total and number of invoices of the period starting at `start`.
+///
+/// # Errors
+/// The database's error.
+pub async fn invoiced_in(sys: &mut SystemTx, start: DateTime<Utc>) -> Result<(i64, i64), Error> {
+    const SQL: &str = "SELECT CAST(COALESCE(SUM(total_cents), 0) AS BIGINT), COUNT(*) FROM invoices WHERE period_start = $1 AND status <> 'void'";
+    Ok(on_db!(sys, |c| sqlx::query_as(SQL).bind(start).fetch_one(c).await)?)
+}
+
+/// Every workspace's use of a meter between two days, heaviest first: the
+/// sum of a counted meter, the peak of a level.
+///
+/// # Errors
+/// The database's error.
+pub async fn usage_of_all(
+    sys: &mut SystemTx,
+    meter: &str,
+    level: bool,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(TenantId, i64)>, Error> {
+    let agg = if level { "MAX(peak)" } else { "SUM(total)" };
+    let sql = format!(
+        "SELECT tenant_id, CAST({agg} AS BIGINT) AS used FROM usage_daily WHERE meter = $1 AND day >= $2 AND day < $3 \
+         GROUP BY tenant_id ORDER BY used DESC, tenant_id LIMIT $4"
+    );
+    Ok(on_db!(sys, |c| sqlx::query_as(&sql).bind(meter).bind(from).bind(to).bind(limit).fetch_all(c).await)?)
+}

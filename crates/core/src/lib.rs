@@ -28,7 +28,7 @@ pub use error::{ApiError, Code, ErrorCode, Problem};
 pub use extract::{ClientIp, Json, Path, Query};
 pub use metering::{Feature, Meter, PlanRef, PlanStatus};
 pub use slug::Slug;
-pub use tenancy::{Authenticator, Principal, Role, TenantCtx};
+pub use tenancy::{Authenticator, OperatorCtx, Principal, Role, TenantCtx};
 
 /// Re-exported so `define_id!` works in crates that do not name `uuid` or `sqlx`.
 #[doc(hidden)]

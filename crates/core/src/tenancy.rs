@@ -159,6 +159,46 @@ pub trait Authenticator: Send + Sync + 'static {
     /// # Errors
     /// `unauthorized` or `token_expired` when the credentials do not hold.
     async fn authenticate(&self, parts: &Parts) -> Result<TenantCtx, ApiError>;
+
+    /// Authenticates a platform operator's console request.
+    ///
+    /// # Errors
+    /// `route_not_found` for anything but a live operator session, so the
+    /// console does not exist for anyone else.
+    async fn authenticate_operator(&self, _parts: &Parts) -> Result<OperatorCtx, ApiError> {
+        Err(OperatorCtx::not_found())
+    }
+}
+
+/// A platform operator's request: the people who run the installation, not
+/// members of any tenant. The console's endpoints take it; to anyone
+/// without it they answer as if they did not exist.
+#[derive(Clone, Debug)]
+pub struct OperatorCtx {
+    /// The operator.
+    pub operator: uuid::Uuid,
+    /// Their sign-in email.
+    pub email: String,
+}
+
+impl OperatorCtx {
+    /// The answer to anyone who is not an operator: the router's own 404.
+    pub fn not_found() -> ApiError {
+        ApiError::new(Code::RouteNotFound, "No endpoint answers at this path.")
+    }
+}
+
+impl<S> FromRequestParts<S> for OperatorCtx
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let auth = AuthState::from_ref(state);
+        auth.authenticate_operator(parts).await.map_err(|_| OperatorCtx::not_found())
+    }
 }
 
 /// The authenticator as held in router state.

@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::service::{Security, Signup};
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use stackpro_core::ids::{ApiKeyId, UserId};
 use stackpro_core::tenancy::AuthState;
 use stackpro_core::{ApiError, ClientIp, Json, Path, Problem, Query, Role, TenantCtx};
@@ -41,6 +41,8 @@ where
         .routes(routes!(verify_audit))
         .routes(routes!(get_audit_entry))
         .routes(routes!(list_security_events))
+        .routes(routes!(operator_login, operator_logout))
+        .routes(routes!(operator_me))
 }
 
 /// The schema states the four roles; an unknown one is still answered with
@@ -599,4 +601,71 @@ async fn list_security_events(
     Query(q): Query<SecurityEventQuery>,
 ) -> Result<Json<SecurityEventList>, ApiError> {
     Ok(Json(SecurityEventList { items: sec.security_events(&ctx, q.before, q.limit.unwrap_or(50)).await? }))
+}
+
+/// Body of the console's sign-in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorLoginRequest {
+    /// The operator's email.
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// The password.
+    #[schema(max_length = 1024, pattern = r"^[^\u0000]*$")]
+    pub password: String,
+}
+
+/// Sign in to the operator console
+///
+/// For the people who run this installation (made with `stackpro operator
+/// create`), not for members of workspaces. The token it returns opens the
+/// `/api/v1/operator/…` endpoints for eight hours.
+#[utoipa::path(post, path = "/api/v1/operator/session", tag = "operator", request_body = OperatorLoginRequest,
+    responses((status = 200, body = crate::service::operators::OperatorSession),
+        (status = "4XX", description = "A problem: invalid_credentials, rate_limited, invalid_body.", body = Problem, content_type = "application/problem+json")))]
+async fn operator_login(
+    State(sec): State<Security>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<OperatorLoginRequest>,
+) -> Result<Json<crate::service::operators::OperatorSession>, ApiError> {
+    let email = Email::parse(&body.email).map_err(|_| Error::InvalidCredentials)?;
+    if body.password.chars().count() > Password::MAX {
+        return Err(Error::InvalidCredentials.into());
+    }
+    Ok(Json(sec.operator_login(&email, &body.password, ip).await?))
+}
+
+/// Sign out of the operator console
+///
+/// Ends the session whose token authenticates the request.
+#[utoipa::path(delete, path = "/api/v1/operator/session", tag = "operator", security(("operator" = [])),
+    responses((status = 204, description = "Signed out."),
+        (status = 404, description = "Not an operator session: the console answers as if it did not exist.", body = Problem, content_type = "application/problem+json")))]
+async fn operator_logout(
+    State(sec): State<Security>,
+    _op: stackpro_core::OperatorCtx,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    sec.operator_logout(token.trim()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The signed-in operator.
+#[derive(Serialize, ToSchema)]
+pub struct OperatorMe {
+    /// Their email.
+    pub email: String,
+}
+
+/// Who is signed in to the console
+#[utoipa::path(get, path = "/api/v1/operator/me", tag = "operator", security(("operator" = [])),
+    responses((status = 200, body = OperatorMe),
+        (status = 404, description = "Not an operator session: the console answers as if it did not exist.", body = Problem, content_type = "application/problem+json")))]
+async fn operator_me(op: stackpro_core::OperatorCtx) -> Json<OperatorMe> {
+    Json(OperatorMe { email: op.email })
 }

@@ -785,7 +785,124 @@ pub async fn sweep_security(
 ) -> Result<u64, Error> {
     const INVALIDATIONS: &str = "DELETE FROM auth_invalidations WHERE at < $1";
     const EVENTS: &str = "DELETE FROM security_events WHERE at < $1";
+    const OPERATOR_SESSIONS: &str = "DELETE FROM operator_sessions WHERE expires_at < $1";
     let a = exec!(tx, sqlx::query(INVALIDATIONS).bind(invalidations_before))?;
     let b = exec!(tx, sqlx::query(EVENTS).bind(events_before))?;
-    Ok(a + b)
+    let c = exec!(tx, sqlx::query(OPERATOR_SESSIONS).bind(invalidations_before))?;
+    Ok(a + b + c)
+}
+
+// ---- platform operators -------------------------------------------------------------
+
+/// A platform operator as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OperatorRow {
+    /// Id.
+    pub id: Uuid,
+    /// Sign-in email.
+    pub email: String,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Disabled: no sign-in, no session.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+const OPERATOR_COLS: &str = "id, email, password_hash, created_at, disabled_at";
+
+/// Creates an operator; `false` when the email is taken.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_operator(tx: &mut SystemTx, row: &OperatorRow) -> Result<bool, Error> {
+    const SQL: &str = "INSERT INTO operators (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (email) DO NOTHING";
+    let n = exec!(tx, sqlx::query(SQL).bind(row.id).bind(&row.email).bind(&row.password_hash).bind(row.created_at))?;
+    Ok(n == 1)
+}
+
+/// The operator with this email.
+///
+/// # Errors
+/// The database's error.
+pub async fn operator_by_email(tx: &mut SystemTx, email: &str) -> Result<Option<OperatorRow>, Error> {
+    let sql = format!("SELECT {OPERATOR_COLS} FROM operators WHERE email = $1");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(email).fetch_optional(c).await)?)
+}
+
+/// Every operator, oldest first.
+///
+/// # Errors
+/// The database's error.
+pub async fn operators(tx: &mut SystemTx) -> Result<Vec<OperatorRow>, Error> {
+    let sql = format!("SELECT {OPERATOR_COLS} FROM operators ORDER BY created_at");
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).fetch_all(c).await)?)
+}
+
+/// Sets an operator's password and/or standing (`Some(None)` enables),
+/// ending their sessions; `false` when there is no such operator.
+///
+/// # Errors
+/// The database's error.
+pub async fn update_operator(
+    tx: &mut SystemTx,
+    email: &str,
+    password_hash: Option<&str>,
+    disabled_at: Option<Option<DateTime<Utc>>>,
+) -> Result<bool, Error> {
+    const PASSWORD: &str = "UPDATE operators SET password_hash = $2 WHERE email = $1";
+    const STANDING: &str = "UPDATE operators SET disabled_at = $2 WHERE email = $1";
+    const END: &str = "DELETE FROM operator_sessions WHERE operator_id IN (SELECT id FROM operators WHERE email = $1)";
+    if operator_by_email(tx, email).await?.is_none() {
+        return Ok(false);
+    }
+    if let Some(hash) = password_hash {
+        exec!(tx, sqlx::query(PASSWORD).bind(email).bind(hash))?;
+    }
+    if let Some(at) = disabled_at {
+        exec!(tx, sqlx::query(STANDING).bind(email).bind(at))?;
+    }
+    exec!(tx, sqlx::query(END).bind(email))?;
+    Ok(true)
+}
+
+/// Starts a console session.
+///
+/// # Errors
+/// The database's error.
+pub async fn insert_operator_session(
+    tx: &mut SystemTx,
+    token_hash: &[u8],
+    operator: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SQL: &str =
+        "INSERT INTO operator_sessions (token_hash, operator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    exec!(tx, sqlx::query(SQL).bind(token_hash).bind(operator).bind(now).bind(expires_at))?;
+    Ok(())
+}
+
+/// The operator of a live session of an enabled operator.
+///
+/// # Errors
+/// The database's error.
+pub async fn operator_of_session(
+    tx: &mut SystemTx,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, String, DateTime<Utc>)>, Error> {
+    const SQL: &str = "SELECT o.id, o.email, s.expires_at FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
+                       WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.disabled_at IS NULL";
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(token_hash).bind(now).fetch_optional(c).await)?)
+}
+
+/// Ends a console session.
+///
+/// # Errors
+/// The database's error.
+pub async fn delete_operator_session(tx: &mut SystemTx, token_hash: &[u8]) -> Result<(), Error> {
+    exec!(tx, sqlx::query("DELETE FROM operator_sessions WHERE token_hash = $1").bind(token_hash))?;
+    Ok(())
 }

@@ -84,6 +84,9 @@ impl FromRef<AppState> for Metrics {
         (name = "api-keys", description = "Keys for programs"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "billing", description = "Plans, usage, limits and invoices"),
+        (name = "operator", description = "The console of the people who run the installation: revenue, plans, past-due \
+            workspaces, trial conversions, usage by workspace. Operators are made with `stackpro operator create`; to \
+            anyone else these endpoints answer 404."),
         (name = "system", description = "Health, readiness, metrics and the error list"),
     )
 )]
@@ -373,6 +376,13 @@ impl stackpro_core::Authenticator for MeteredAuth {
         }
         Ok(ctx)
     }
+
+    async fn authenticate_operator(
+        &self,
+        parts: &axum::http::request::Parts,
+    ) -> Result<stackpro_core::OperatorCtx, ApiError> {
+        self.security.authenticate_operator(parts).await
+    }
 }
 
 /// Every API route with its OpenAPI annotations.
@@ -385,6 +395,15 @@ pub fn api_router() -> OpenApiRouter<AppState> {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .description(Some("An access token from sign-in, or an API key (`sp_…`)."))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "operator",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("An operator console session (`spo_…`) from `POST /api/v1/operator/session`."))
                 .build(),
         ),
     );

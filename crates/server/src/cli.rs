@@ -50,6 +50,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SecurityCmd,
     },
+    /// Platform operators: the people who may open the operator console.
+    Operator {
+        /// What to do.
+        #[command(subcommand)]
+        action: OperatorCmd,
+    },
     /// Billing tools for operators.
     Billing {
         /// What to do.
@@ -79,6 +85,37 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// `stackpro operator …`
+#[derive(Subcommand, Debug)]
+pub enum OperatorCmd {
+    /// Make an operator; prints a generated password unless one is given
+    /// on standard input with --password-stdin.
+    Create {
+        /// Their sign-in email.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an operator a new password (printed) and end their sessions.
+    ResetPassword {
+        /// Their email.
+        email: String,
+    },
+    /// Stop an operator from signing in; ends their sessions at once.
+    Disable {
+        /// Their email.
+        email: String,
+    },
+    /// Let a disabled operator sign in again.
+    Enable {
+        /// Their email.
+        email: String,
+    },
+    /// List operators.
+    List,
 }
 
 /// `stackpro billing …`
@@ -253,6 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Ok(1)
             }
         }
+        Command::Operator { action } => operator(cfg, clock, action).await,
         Command::Billing { action } => {
             let parts = App::parts(&cfg, clock).await?;
             match action {
@@ -364,6 +402,64 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
 }
 
 /// Creates the demo workspace, or gives its owner a fresh password.
+async fn operator(cfg: Config, clock: Clock, action: OperatorCmd) -> anyhow::Result<i32> {
+    let parts = App::parts(&cfg, clock).await?;
+    let sec = &parts.security;
+    let generated = || stackpro_security::crypto::random_token("").chars().take(20).collect::<String>();
+    match action {
+        OperatorCmd::Create { email, password_stdin } => {
+            let email = Email::parse(&email)?;
+            let (password, shown) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (generated(), true)
+            };
+            let password = Password::parse_new(&password, &email, "/password")?;
+            sec.create_operator(&email, &password).await?;
+            println!("operator {} created; the console is at {}/app/operator", email.as_str(), cfg.public_url);
+            if shown {
+                println!("password: {}", password.expose());
+            }
+        }
+        OperatorCmd::ResetPassword { email } => {
+            let email = Email::parse(&email)?;
+            let password = Password::parse_new(&generated(), &email, "/password")?;
+            if !sec.update_operator(&email, Some(&password), None).await? {
+                bail!("no operator {}", email.as_str());
+            }
+            println!("new password for {}: {}", email.as_str(), password.expose());
+        }
+        OperatorCmd::Disable { email } => {
+            let email = Email::parse(&email)?;
+            if !sec.update_operator(&email, None, Some(true)).await? {
+                bail!("no operator {}", email.as_str());
+            }
+            println!("operator {} disabled; their sessions have ended", email.as_str());
+        }
+        OperatorCmd::Enable { email } => {
+            let email = Email::parse(&email)?;
+            if !sec.update_operator(&email, None, Some(false)).await? {
+                bail!("no operator {}", email.as_str());
+            }
+            println!("operator {} may sign in again", email.as_str());
+        }
+        OperatorCmd::List => {
+            println!("{:<40} {:<27} disabled", "email", "created");
+            for o in sec.list_operators().await? {
+                println!(
+                    "{:<40} {:<27} {}",
+                    o.email,
+                    o.created_at.to_rfc3339(),
+                    o.disabled_at.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
 async fn tenant(cfg: Config, clock: Clock, action: TenantCmd) -> anyhow::Result<i32> {
     let parts = App::parts(&cfg, clock).await?;
     let sec = &parts.security;

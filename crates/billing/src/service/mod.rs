@@ -9,6 +9,7 @@
 //! - [`invoices`]: computing a period's invoice and issuing it.
 //! - [`payments`]: Stripe, when configured: subscriptions, usage items,
 //!   webhooks, Checkout.
+//! - [`operator`]: the operator console's reports across workspaces.
 //! - [`tick`]: what happens with time: trials end, downgrades apply, unpaid
 //!   accounts are restricted, periods are invoiced.
 
@@ -24,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 pub mod analytics;
 pub mod invoices;
+pub mod operator;
 pub mod payments;
 pub mod plans;
 pub mod tick;

@@ -30,6 +30,7 @@ use uuid::Uuid;
 mod api_keys;
 mod audit_log;
 mod members;
+pub mod operators;
 mod sessions;
 mod tenants;
 

@@ -13,6 +13,7 @@ mod blobs;
 mod crypto;
 mod jobs;
 mod members;
+mod operator_console;
 mod operators;
 mod resilience;
 mod rights;

@@ -603,6 +603,92 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/api/v1/operator/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue and plans
+         * @description Monthly recurring revenue per plan, workspaces by plan and standing,
+         *     past-due workspaces, trial conversions, and what the last finished
+         *     period invoiced. Operators only: anyone else gets 404.
+         */
+        get: operations["operator_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in to the console */
+        get: operations["operator_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in to the operator console
+         * @description For the people who run this installation (made with `stackpro operator
+         *     create`), not for members of workspaces. The token it returns opens the
+         *     `/api/v1/operator/…` endpoints for eight hours.
+         */
+        post: operations["operator_login"];
+        /**
+         * Sign out of the operator console
+         * @description Ends the session whose token authenticates the request.
+         */
+        delete: operations["operator_logout"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage by workspace
+         * @description This period's heaviest users of a meter, with their plan's allowance.
+         *     Operators only: anyone else gets 404.
+         */
+        get: operations["operator_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security-events": {
         parameters: {
             query?: never;
@@ -1205,6 +1291,30 @@ export interface components {
          * @enum {string}
          */
         Method: "insufficient" | "run_rate" | "damped_trend" | "weekly" | "level";
+        /** @description Body of the console's sign-in. */
+        OperatorLoginRequest: {
+            /** @description The operator's email. */
+            email: string;
+            /** @description The password. */
+            password: string;
+        };
+        /** @description The signed-in operator. */
+        OperatorMe: {
+            /** @description Their email. */
+            email: string;
+        };
+        /** @description A console session. */
+        OperatorSession: {
+            /** @description The bearer token for the console's endpoints. */
+            access_token: string;
+            /** @description The operator's email. */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+        };
         /** @description A workspace's plan, standing, period and usage. */
         Overview: {
             /** @description The alerts of the period, newest first. */
@@ -1269,6 +1379,29 @@ export interface components {
             /** @description The workspace slug, to limit the reset to one workspace. */
             tenant?: string | null;
         };
+        /** @description A workspace whose payment failed. */
+        PastDueTenant: {
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
+            past_due_since?: string | null;
+            /** @description Its plan. */
+            plan: string;
+            /**
+             * Format: date-time
+             * @description When its limits drop (or dropped) to the free level.
+             */
+            restricted_at?: string | null;
+            /** @description Its slug. */
+            slug: string;
+            /** @description `past_due` or `restricted`. */
+            status: components["schemas"]["PlanStatus"];
+            /** @description The workspace. */
+            tenant_id: components["schemas"]["TenantId"];
+        };
         /** @description A plan of the catalogue. */
         Plan: {
             /** @description The features it includes. */
@@ -1316,6 +1449,44 @@ export interface components {
             /** @description The plans a workspace may choose, cheapest first. */
             items: components["schemas"]["PlanView"][];
         };
+        /** @description One plan's share of the revenue. */
+        PlanRevenue: {
+            /**
+             * Format: int64
+             * @description Workspaces on it, by standing.
+             */
+            active: number;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue from it, in cents: the price of each
+             *     active or past-due workspace (restricted ones pay nothing now).
+             */
+            mrr_cents: number;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Past due (still within the grace period).
+             */
+            past_due: number;
+            /** @description The plan's key. */
+            plan: string;
+            /**
+             * Format: int64
+             * @description Its monthly price, in cents.
+             */
+            price_cents: number;
+            /**
+             * Format: int64
+             * @description Restricted to the free level for non-payment.
+             */
+            restricted: number;
+            /**
+             * Format: int64
+             * @description Trialing (the trial plan only).
+             */
+            trialing: number;
+        };
         /**
          * @description Whether the tenant's account is in good standing.
          * @enum {string}
@@ -1325,6 +1496,42 @@ export interface components {
         PlanView: components["schemas"]["Plan"] & {
             /** @description What its price covers and allows, per meter, in words. */
             summary: string[];
+        };
+        /** @description The console's front page. */
+        PlatformOverview: {
+            /** @description The currency of the prices. */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Invoiced for the last finished period, in cents, and how many invoices.
+             */
+            last_period_invoiced_cents: number;
+            /**
+             * Format: int64
+             * @description Invoices issued for the last finished period.
+             */
+            last_period_invoices: number;
+            /**
+             * Format: date-time
+             * @description The last finished period's first day.
+             */
+            last_period_start: string;
+            /**
+             * Format: int64
+             * @description Monthly recurring revenue, in cents.
+             */
+            mrr_cents: number;
+            /** @description Workspaces behind on payment, longest first. */
+            past_due: components["schemas"]["PastDueTenant"][];
+            /** @description Per plan, most expensive first. */
+            plans: components["schemas"]["PlanRevenue"][];
+            /**
+             * Format: int64
+             * @description Every workspace.
+             */
+            tenants: number;
+            /** @description Trials. */
+            trials: components["schemas"]["TrialConversions"];
         };
         /**
          * @description The RFC 9457 problem document every error is answered with. Some codes
@@ -1545,6 +1752,32 @@ export interface components {
         };
         /** Format: uuid */
         TenantId: string;
+        /** @description One workspace's use of a meter. */
+        TenantUsage: {
+            /**
+             * Format: int64
+             * @description What its plan includes (absent when unlimited).
+             */
+            included?: number | null;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: double
+             * @description Used over included, in percent.
+             */
+            percent?: number | null;
+            /** @description Its plan. */
+            plan: string;
+            /** @description Its slug. */
+            slug: string;
+            /** @description The workspace. */
+            tenant_id: components["schemas"]["TenantId"];
+            /**
+             * Format: int64
+             * @description This period's usage: the total of a counted meter, the peak of a level.
+             */
+            used: number;
+        };
         /**
          * @description One price tier: up to and including `up_to` units (the last tier has
          *     none), a price per unit in micro-cents, and a flat amount in cents.
@@ -1571,10 +1804,51 @@ export interface components {
          * @enum {string}
          */
         TierMode: "graduated" | "volume";
+        /** @description How trials end. */
+        TrialConversions: {
+            /** @description Trials that moved to a paid plan in the window, per plan. */
+            converted: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description The window, in days back from now.
+             */
+            days: number;
+            /**
+             * Format: int64
+             * @description Trials that ended on the free level in the window.
+             */
+            lapsed: number;
+            /**
+             * Format: double
+             * @description Converted over converted and lapsed, when any ended.
+             */
+            rate?: number | null;
+            /**
+             * Format: int64
+             * @description Trials running now.
+             */
+            trialing: number;
+        };
         /** @description Body of `PATCH /api/v1/members/{id}`. */
         UpdateMember: {
             /** @description The new role. */
             role: components["schemas"]["Role"];
+        };
+        /** @description Usage of a meter by workspace, heaviest first. */
+        UsageByTenant: {
+            /** @description The heaviest users. */
+            items: components["schemas"]["TenantUsage"][];
+            /** @description The meter. */
+            meter: components["schemas"]["Meter"];
+            /**
+             * Format: date-time
+             * @description The current period's first instant.
+             */
+            period_start: string;
+            /** @description Its unit. */
+            unit: string;
         };
         /** @description Daily usage of every meter over a range. */
         UsageHistory: {
@@ -2899,6 +3173,202 @@ export interface operations {
                 };
             };
             /** @description A problem: unauthorized, forbidden, member_not_found, invalid_role, last_owner. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operator_overview: {
+        parameters: {
+            query?: {
+                /** @description The window of trial conversions, in days: 1 to 365 (default 90). */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformOverview"];
+                };
+            };
+            /** @description A problem: route_not_found for anyone but an operator, invalid_query. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operator_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorMe"];
+                };
+            };
+            /** @description Not an operator session: the console answers as if it did not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operator_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperatorLoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorSession"];
+                };
+            };
+            /** @description A problem: invalid_credentials, rate_limited, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operator_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an operator session: the console answers as if it did not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    operator_usage: {
+        parameters: {
+            query?: {
+                /** @description The meter (default `api_requests`). */
+                meter?: null | components["schemas"]["Meter"];
+                /** @description How many workspaces: 1 to 500 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageByTenant"];
+                };
+            };
+            /** @description A problem: route_not_found for anyone but an operator, invalid_query. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
