@@ -7,6 +7,8 @@
 //! (`stackpro-bench reference <port>`), so the ratio is "how much of what axum
 //! itself can do on this machine, right now, does StackPro keep".
 
+mod billing;
+
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -23,7 +25,32 @@ fn main() -> anyhow::Result<()> {
         return reference(port);
     }
     let rt = tokio::runtime::Runtime::new()?;
+    if args.get(1).map(String::as_str) == Some("billing") {
+        // Only the billing section, printed (RESULTS.md is left alone).
+        return rt.block_on(billing_only());
+    }
     rt.block_on(run())
+}
+
+async fn billing_only() -> anyhow::Result<()> {
+    let (recordings, checks) = billing_section().await?;
+    print!("{}", billing::markdown(&recordings, &checks));
+    Ok(())
+}
+
+async fn billing_section() -> anyhow::Result<(Vec<billing::Recording>, Vec<billing::Check>)> {
+    let ledger_pg = pg_database()?;
+    let recordings = vec![
+        billing::recording("SQLite", None, 1, 200_000).await,
+        billing::recording("PostgreSQL", Some(&ledger_pg), 4, 25_000).await,
+    ];
+    drop_pg_database(&ledger_pg);
+    let recordings = recordings.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let checks = vec![
+        billing::limit_check("in-process", None).await?,
+        billing::limit_check("Redis", Some("redis://127.0.0.1:6379/0")).await?,
+    ];
+    Ok((recordings, checks))
 }
 
 /// The bare axum server: one route, a constant body, nothing else.
@@ -248,6 +275,9 @@ async fn run() -> anyhow::Result<()> {
     drop(server);
     rows.push(Row { name: "POST /api/v1/auth/login, SQLite".into(), load: login, ratio: None });
 
+    eprintln!("usage billing: recording and limit checks");
+    let (recordings, checks) = billing_section().await?;
+
     eprintln!("slow clients: GET /healthz while {SLOW} half-sent requests hold their connections");
     let slow = slow_clients(work.path()).await?;
 
@@ -282,9 +312,11 @@ async fn run() -> anyhow::Result<()> {
                  requests per second, with p99 under 10 ms, on both databases.\n",
     );
     md.push_str(&slow.markdown());
+    md.push_str(&billing::markdown(&recordings, &checks));
     let me_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("GET /api/v1/me")).collect();
     let met = me_rows.iter().all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0)
-        && slow.met();
+        && slow.met()
+        && billing::met(&recordings, &checks);
     md.push_str(&format!("\nResult of this run: **{}**.\n", if met { "targets met" } else { "targets NOT met" }));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
     std::fs::write(&path, &md)?;

@@ -175,8 +175,15 @@ impl Billing {
         let mut days: BTreeMap<(Meter, NaiveDate), DayDelta> = BTreeMap::new();
         let mut added: BTreeMap<(Meter, String), i64> = BTreeMap::new();
         let mut new = 0;
+        let rows: Vec<store::EventRow<'_>> = events
+            .iter()
+            .map(|e| store::EventRow { meter: e.meter.as_str(), quantity: e.quantity, occurred_at: e.occurred_at, key: &e.key })
+            .collect();
+        let mut fresh: std::collections::HashSet<String> =
+            store::insert_events(&mut tx, &rows, now).await?.into_iter().collect();
         for e in events {
-            if !store::insert_event(&mut tx, e.meter.as_str(), e.quantity, e.occurred_at, now, &e.key).await? {
+            // A key new to the ledger counts for its first event only.
+            if !fresh.remove(&e.key) {
                 continue;
             }
             new += 1;
@@ -258,8 +265,14 @@ impl Billing {
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
         let mut new = 0;
+        let rows: Vec<store::EventRow<'_>> = requests
+            .iter()
+            .map(|r| store::EventRow { meter: Meter::ApiRequests.as_str(), quantity: 1, occurred_at: r.at, key: &r.key })
+            .collect();
+        let mut fresh: std::collections::HashSet<String> =
+            store::insert_events(&mut tx, &rows, now).await?.into_iter().collect();
         for r in requests {
-            if store::insert_event(&mut tx, Meter::ApiRequests.as_str(), 1, r.at, now, &r.key).await? {
+            if fresh.remove(&r.key) {
                 *days.entry(r.at.date_naive()).or_default() += 1;
                 new += 1;
             }
