@@ -590,13 +590,15 @@ job_lease_secs = {lease}
 currency = "{currency}"
 trial_days = {trial}
 payment_grace_days = {grace}
-# The plan catalogue (free, trial, starter, professional, enterprise) can be
-# changed per plan; a new key adds a plan. For example:
 # Stripe collects payments when a secret key is set (unset: invoices are
 # still computed and shown). Webhook secrets: comma-separated during a rotation.
 # stripe_secret_key = "sk_live_..."
 # stripe_webhook_secret = "whsec_..."
 stripe_api_base = "{stripe_base}"
+# The plan catalogue (free, trial, starter, professional, enterprise) can be
+# changed per plan; a new key adds a plan. Tables go at the end of the file.
+# Prices in cents; soft limits' tier prices in micro-cents per unit.
+# For example:
 # [plans.starter]
 # price_cents = 2500
 # limits.seats = {{ kind = "hard", included = 5 }}
