@@ -216,7 +216,8 @@ pub fn project(history: &[f64], so_far: f64, days_in_period_so_far: usize, days_
 /// the spread of the days so far, as if they were independent.
 fn run_rate(history: &[f64], so_far: f64, days_left: usize) -> Projection {
     let n = history.len().max(1) as f64;
-    let mean = history.iter().sum::<f64>() / n;
+    // `+ 0.0`: the sum of nothing is -0.0, which would print as "-0".
+    let mean = history.iter().sum::<f64>() / n + 0.0;
     let var = history.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     // The sum of the days left, and the uncertainty of the mean itself.
     let sd = (var * days_left as f64 + var / n * (days_left as f64).powi(2)).sqrt();
