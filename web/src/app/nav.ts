@@ -1,10 +1,13 @@
 import type { IconName } from '@/components/ui/Icon'
+import type { Role } from '@/lib/api/types'
 
 export interface NavItem {
   to: string
   label: string
   icon: IconName
   soon?: boolean
+  /** Shown only to these roles; everyone sees items without it. */
+  roles?: readonly Role[]
 }
 
 export const PRODUCT_NAV: NavItem[] = [
@@ -12,7 +15,7 @@ export const PRODUCT_NAV: NavItem[] = [
   { to: '/sites', label: 'Sites', icon: 'globe', soon: true },
   { to: '/assistant', label: 'Assistant', icon: 'sparkles', soon: true },
   { to: '/inbox', label: 'Inbox', icon: 'inbox', soon: true },
-  { to: '/billing', label: 'Billing', icon: 'card', soon: true },
+  { to: '/billing', label: 'Billing', icon: 'card', roles: ['owner', 'admin'] },
   { to: '/domains', label: 'Domains', icon: 'domain', soon: true },
 ]
 

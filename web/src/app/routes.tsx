@@ -7,6 +7,8 @@ import { ResetPasswordPage } from '@/features/auth/components/ResetPasswordPage'
 import { SignupPage } from '@/features/auth/components/SignupPage'
 import { ApiKeysPage } from '@/features/api-keys/components/ApiKeysPage'
 import { AuditLogPage } from '@/features/audit/components/AuditLogPage'
+import { BillingPage } from '@/features/billing/components/BillingPage'
+import { InvoicePage } from '@/features/billing/components/InvoicePage'
 import { OverviewPage } from '@/features/dashboard/components/OverviewPage'
 import { TeamPage } from '@/features/members/components/TeamPage'
 import { AppShell } from './layout/AppShell'
@@ -49,6 +51,8 @@ export const router = createBrowserRouter(
                 { path: 'team', element: <TeamPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
                 { path: 'audit', element: <AuditLogPage /> },
+                { path: 'billing', element: <BillingPage /> },
+                { path: 'billing/invoices/:id', element: <InvoicePage /> },
                 { path: 'account', element: <AccountPage /> },
                 ...soon,
                 { path: '*', element: <NotFoundPage /> },

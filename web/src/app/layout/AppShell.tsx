@@ -27,7 +27,7 @@ export function AppShell() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <Sidebar open={menuOpen} onClose={() => setMenuOpen(false)} workspace={me.data?.tenant.name} />
+      <Sidebar open={menuOpen} onClose={() => setMenuOpen(false)} workspace={me.data?.tenant.name} role={me.data?.role} />
       {menuOpen ? <div className="scrim" onClick={() => setMenuOpen(false)} aria-hidden="true" /> : null}
       <div className="shell-main">
         <Topbar me={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen((o) => !o)} />

@@ -38,16 +38,6 @@ export const UPCOMING: Record<string, Upcoming> = {
       'Assign conversations and keep internal notes',
     ],
   },
-  billing: {
-    title: 'Billing',
-    icon: 'card',
-    summary: 'Send invoices, take card payments and run subscriptions.',
-    points: [
-      'Payments through Stripe, paid straight to your account',
-      'Recurring plans with automatic receipts and reminders',
-      'A clear view of what has been paid and what is due',
-    ],
-  },
   domains: {
     title: 'Domains',
     icon: 'domain',

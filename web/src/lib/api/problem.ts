@@ -32,6 +32,8 @@ const MESSAGES: Record<string, string> = {
   invite_invalid: 'This invitation link is invalid, already used or expired. Ask for a new invite.',
   reset_token_invalid: 'This password reset link is invalid, already used or expired. Request a new one.',
   last_owner: 'A workspace needs at least one owner. Make someone else an owner first.',
+  invoice_not_found: "That invoice doesn't exist in this workspace.",
+  plan_not_found: "That plan isn't offered any more. Reload to see the current plans.",
   unavailable: 'StackPro is temporarily unavailable. Please try again in a moment.',
   internal: 'Something went wrong on our side. Please try again in a moment.',
   network: "We can't reach StackPro right now. Check your connection and try again.",
@@ -41,12 +43,15 @@ export class ApiError extends Error {
   readonly problem: Problem
   /** Seconds from the Retry-After header, when the server sent one. */
   readonly retryAfter: number | null
+  /** RFC 9457 extension members beyond the standard ones (`over_limits`, `allowed_by`, ...). */
+  readonly extensions: Readonly<Record<string, unknown>>
 
-  constructor(problem: Problem, retryAfter: number | null = null) {
+  constructor(problem: Problem, retryAfter: number | null = null, extensions: Record<string, unknown> = {}) {
     super(problem.detail || problem.title)
     this.name = 'ApiError'
     this.problem = problem
     this.retryAfter = retryAfter
+    this.extensions = extensions
   }
 
   get code(): string {
@@ -83,10 +88,18 @@ export function parseProblem(body: unknown, response?: Response): Problem {
   }
 }
 
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail', 'field', 'request_id', 'instance'])
+
+/** The members a problem adds to the standard ones; empty for a body that isn't an object. */
+function extensionsOf(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !STANDARD_MEMBERS.has(k)))
+}
+
 export function toApiError(body: unknown, response: Response): ApiError {
   const header = response.headers.get('Retry-After')
   const seconds = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : null
-  return new ApiError(parseProblem(body, response), seconds)
+  return new ApiError(parseProblem(body, response), seconds, extensionsOf(body))
 }
 
 export function networkError(cause: unknown): ApiError {
@@ -117,7 +130,7 @@ export function problemMessage(error: unknown): string {
 }
 
 /** Codes whose server detail says precisely which rule applied ("Only an owner can remove an owner."). */
-const DETAIL_FIRST = new Set(['forbidden', 'invalid_role'])
+const DETAIL_FIRST = new Set(['forbidden', 'invalid_role', 'plan_limit_reached', 'downgrade_refused', 'plan_unchanged'])
 
 /** "in 30 seconds", "in about 15 minutes", "in about 2 hours". */
 function waitPhrase(seconds: number): string {
@@ -136,6 +149,11 @@ function waitPhrase(seconds: number): string {
 export function fieldError(error: unknown, ...pointers: string[]): string | undefined {
   if (!(error instanceof ApiError) || error.problem.field == null) return undefined
   return pointers.includes(error.problem.field) ? problemMessage(error) : undefined
+}
+
+/** Whether the thrown value is the server's answer with this problem code. */
+export function hasCode(error: unknown, code: string): error is ApiError {
+  return error instanceof ApiError && error.code === code
 }
 
 export function requestIdOf(error: unknown): string | undefined {

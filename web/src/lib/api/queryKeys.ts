@@ -7,4 +7,12 @@ export const queryKeys = {
   auditAll: ['audit'] as const,
   auditVerify: ['audit', 'verify'] as const,
   auditEntry: (id: string) => ['audit', 'entry', id] as const,
+  /** Everything under billing: usage moves with almost any action, so it is refreshed as one. */
+  billingAll: ['billing'] as const,
+  billing: ['billing', 'overview'] as const,
+  billingPlans: ['billing', 'plans'] as const,
+  billingForecast: ['billing', 'forecast'] as const,
+  billingUsage: (days: number) => ['billing', 'usage', days] as const,
+  invoices: ['billing', 'invoices'] as const,
+  invoice: (id: string) => ['billing', 'invoice', id] as const,
 }

@@ -17,6 +17,8 @@ function useInvalidateTeam() {
   return () => {
     void qc.invalidateQueries({ queryKey: queryKeys.members })
     void qc.invalidateQueries({ queryKey: queryKeys.auditAll })
+    // Members and invitations are seats, which billing meters.
+    void qc.invalidateQueries({ queryKey: queryKeys.billingAll })
   }
 }
 

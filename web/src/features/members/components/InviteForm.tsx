@@ -4,11 +4,12 @@ import { Card } from '@/components/ui/Card'
 import { FormError } from '@/components/ui/FormError'
 import { TextField } from '@/components/ui/Input'
 import { useToast } from '@/components/ui/toast-context'
-import { fieldError } from '@/lib/api/problem'
+import { fieldError, hasCode } from '@/lib/api/problem'
 import type { Invitation, Role } from '@/lib/api/types'
 import { looksLikeEmail, text } from '@/lib/form'
 import { useInviteMember } from '../api/members'
 import { InviteResult } from './InviteResult'
+import { PlanLimitNotice } from './PlanLimitNotice'
 import { RoleSelect } from './RoleSelect'
 
 const FIELDS = ['/email', '/role', '/name']
@@ -62,7 +63,11 @@ export function InviteForm({ roles }: { roles: readonly Role[] }) {
           <TextField label="Name" name="name" optional autoComplete="off" error={fieldError(invite.error, '/name')} />
         </div>
         <RoleSelect value={role} onChange={setRole} roles={roles} error={fieldError(invite.error, '/role')} />
-        <FormError error={invite.error} fields={FIELDS} />
+        {hasCode(invite.error, 'plan_limit_reached') ? (
+          <PlanLimitNotice error={invite.error} />
+        ) : (
+          <FormError error={invite.error} fields={FIELDS} />
+        )}
         <div>
           <Button type="submit" variant="primary" icon="mail" loading={invite.isPending}>
             Send invite
