@@ -136,7 +136,14 @@ pub async fn recording(
         tx.commit().await?;
     }
     ensure!(counted == (writers * events) as i64, "the ledger holds {counted} events");
-    Ok(Recording { label, events: writers * events, per_sec: (writers * events) as f64 / secs, reference_per_sec, counted, writers })
+    Ok(Recording {
+        label,
+        events: writers * events,
+        per_sec: (writers * events) as f64 / secs,
+        reference_per_sec,
+        counted,
+        writers,
+    })
 }
 
 /// The same rows into a bare table with the same unique key, one statement
@@ -253,7 +260,8 @@ pub async fn limit_check(label: &'static str, redis_url: Option<&str>) -> anyhow
         r.keep();
         if checks.len() % 10_000 == 0 {
             // Stay under Starter's 50,000 requests: give them back.
-            let key = format!("usage:{tenant}:api_requests:{}", stackpro_billing::model::Period::of(Utc::now()).label());
+            let key =
+                format!("usage:{tenant}:api_requests:{}", stackpro_billing::model::Period::of(Utc::now()).label());
             parts.counters.incr(&key, -10_000, Duration::from_secs(86_400 * 40)).await?;
         }
     }

@@ -236,6 +236,10 @@ fn run_rate(history: &[f64], so_far: f64, days_left: usize) -> Projection {
 /// The first day (counted from tomorrow, 1-based) on which the running total
 /// reaches `limit`, following `path` from `so_far`.
 pub fn crossing(so_far: f64, path: &[f64], limit: f64) -> Option<usize> {
+    // A meter not in use reaches nothing, even a limit of 0.
+    if so_far <= 0.0 && path.iter().all(|v| *v <= 0.0) {
+        return None;
+    }
     if so_far >= limit {
         return Some(0);
     }

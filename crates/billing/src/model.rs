@@ -91,10 +91,16 @@ pub enum Limit {
     Soft {
         /// What the plan's price covers.
         included: i64,
-        /// How the overage (the units beyond `included`) is priced.
+        /// How the overage is priced, per package (tiers' `up_to` counts
+        /// packages too).
         tiers: Vec<Tier>,
         /// Graduated or volume.
         mode: TierMode,
+        /// Units per package: the overage is charged in whole packages,
+        /// rounded up (1 by default; a GB of storage is `1073741824`), as
+        /// Stripe's `transform_quantity` does.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        package: i64,
     },
     /// No limit and no charge.
     Unlimited,
@@ -118,9 +124,11 @@ impl Limit {
     /// The overage charge of a period total, in micro-cents.
     pub fn overage(&self, total: i64) -> (i64, i128) {
         match self {
-            Limit::Soft { included, tiers, mode } => {
+            Limit::Soft { included, tiers, mode, package } => {
                 let over = (total - included).max(0);
-                (over, price(over, tiers, *mode))
+                let package = (*package).max(1);
+                let packages = over / package + i64::from(over % package != 0);
+                (over, price(packages, tiers, *mode))
             }
             _ => (0, 0),
         }
@@ -136,8 +144,7 @@ pub struct Plan {
     pub name: String,
     /// The monthly price, in cents.
     pub price_cents: i64,
-    /// Whether a workspace may choose it (the free level and the trial are
-    /// given, not chosen).
+    /// Whether a workspace may choose it (the trial is given, not chosen).
     pub selectable: bool,
     /// Higher ranks are upgrades.
     pub rank: u32,
@@ -254,12 +261,27 @@ fn hard(included: i64) -> Limit {
     Limit::Hard { included }
 }
 
+fn one() -> i64 {
+    1
+}
+
+fn is_one(n: &i64) -> bool {
+    *n == 1
+}
+
 /// A soft limit whose every extra unit costs `unit_microcents`.
 fn soft(included: i64, unit_microcents: i64) -> Limit {
+    soft_per(included, unit_microcents, 1)
+}
+
+/// A soft limit whose every started `package` of units beyond `included`
+/// costs `microcents`.
+fn soft_per(included: i64, microcents: i64, package: i64) -> Limit {
     Limit::Soft {
         included,
-        tiers: vec![Tier { up_to: None, unit_microcents, flat_cents: 0 }],
+        tiers: vec![Tier { up_to: None, unit_microcents: microcents, flat_cents: 0 }],
         mode: TierMode::Graduated,
+        package,
     }
 }
 
@@ -276,7 +298,7 @@ pub fn defaults() -> Vec<Plan> {
             key: FREE.into(),
             name: "Free".into(),
             price_cents: 0,
-            selectable: false,
+            selectable: true,
             rank: 0,
             limits: limits(vec![
                 (Seats, hard(2)),
@@ -353,7 +375,7 @@ pub fn defaults() -> Vec<Plan> {
             limits: limits(vec![
                 (Seats, soft(10, 800 * cent)),
                 (ApiRequests, soft(500_000, cent / 100)),
-                (StorageBytes, soft(20 * GB, 10 * cent / GB)),
+                (StorageBytes, soft_per(20 * GB, 10 * cent, GB)),
                 (Sites, hard(3)),
                 (PagesPublished, Limit::Unlimited),
                 (
@@ -365,12 +387,13 @@ pub fn defaults() -> Vec<Plan> {
                             Tier { up_to: None, unit_microcents: cent, flat_cents: 0 },
                         ],
                         mode: TierMode::Graduated,
+                        package: 1,
                     },
                 ),
                 (AiTokens, soft(5_000_000, 200)),
                 (IngestedPages, soft(10_000, cent / 2)),
                 (Messages, Limit::Unlimited),
-                (FileBytes, soft(20 * GB, 10 * cent / GB)),
+                (FileBytes, soft_per(20 * GB, 10 * cent, GB)),
                 (Emails, soft(20_000, cent / 10)),
                 (Sms, soft(200, 5 * cent)),
                 (Push, Limit::Unlimited),
@@ -387,14 +410,14 @@ pub fn defaults() -> Vec<Plan> {
             limits: limits(vec![
                 (Seats, soft(50, 600 * cent)),
                 (ApiRequests, Limit::Unlimited),
-                (StorageBytes, soft(200 * GB, 8 * cent / GB)),
+                (StorageBytes, soft_per(200 * GB, 8 * cent, GB)),
                 (Sites, soft(20, 500 * cent)),
                 (PagesPublished, Limit::Unlimited),
                 (AiQueries, soft(30_000, cent)),
                 (AiTokens, soft(50_000_000, 150)),
                 (IngestedPages, Limit::Unlimited),
                 (Messages, Limit::Unlimited),
-                (FileBytes, soft(200 * GB, 8 * cent / GB)),
+                (FileBytes, soft_per(200 * GB, 8 * cent, GB)),
                 (Emails, Limit::Unlimited),
                 (Sms, soft(2_000, 4 * cent)),
                 (Push, Limit::Unlimited),
@@ -506,6 +529,16 @@ mod tests {
         assert_eq!(to_cents(price(10, &tiers, TierMode::Graduated)), 1_000);
         assert_eq!(to_cents(price(12, &tiers, TierMode::Graduated)), 1_000 + 500 + 200);
         assert_eq!(to_cents(price(12, &tiers, TierMode::Volume)), 500 + 1_200);
+    }
+
+    #[test]
+    fn storage_overage_is_charged_per_started_gigabyte() {
+        let pro = Catalogue::new(None).unwrap().get("professional").unwrap().limit(Meter::StorageBytes).clone();
+        assert_eq!(pro.overage(20 * GB), (0, 0));
+        // One byte over starts a gigabyte: 10 cents.
+        assert_eq!(to_cents(pro.overage(20 * GB + 1).1), 10);
+        assert_eq!(to_cents(pro.overage(22 * GB).1), 20);
+        assert_eq!(to_cents(pro.overage(22 * GB + GB / 2).1), 30);
     }
 
     #[test]

@@ -122,7 +122,7 @@ async fn plans(State(billing): State<Billing>, _ctx: TenantCtx) -> Json<PlanList
 /// Choosing the current plan again cancels a scheduled change. Owners only.
 #[utoipa::path(post, path = "/api/v1/billing/plan", tag = "billing", request_body = ChangePlan, security(("bearer" = [])),
     responses((status = 200, body = PlanChangeView),
-        (status = "4XX", description = "A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused, invalid_body.", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused (with `over_limits`: the meters over the smaller plan's hard limits), payment_method_required (Stripe is configured and the workspace has no card yet: use Checkout), invalid_body.", body = Problem, content_type = "application/problem+json")))]
 async fn change_plan(
     State(billing): State<Billing>,
     ctx: TenantCtx,

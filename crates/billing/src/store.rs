@@ -67,6 +67,10 @@ pub async fn insert_events(
     // 7 parameters a row: 500 rows stay far below both databases' limits.
     const ROWS: usize = 500;
     let tenant = tx.tenant_id();
+    // In key order, so two batches sharing keys lock them in the same order
+    // (no deadlock between concurrent writers on PostgreSQL).
+    let mut events = events.to_vec();
+    events.sort_by(|a, b| a.key.cmp(b.key));
     let mut new = Vec::with_capacity(events.len());
     for chunk in events.chunks(ROWS) {
         let keys: Vec<String> = on_db!(tx, |c| {
@@ -312,10 +316,14 @@ pub struct AccountRow {
     pub stripe_plan: Option<String>,
     /// Usage is synchronised to Stripe through this day.
     pub stripe_synced_on: Option<NaiveDate>,
+    /// The Stripe invoice whose failed payment made the account past due.
+    pub stripe_failed_invoice: Option<String>,
+    /// The creation time (Unix seconds) of the newest invoice event applied.
+    pub stripe_invoice_event_at: Option<i64>,
 }
 
 const ACCOUNT_COLS: &str = "trial_ends_at, scheduled_plan, scheduled_at, past_due_since, stripe_customer_id, \
-     stripe_subscription_id, stripe_item_id, stripe_plan, stripe_synced_on";
+     stripe_subscription_id, stripe_item_id, stripe_plan, stripe_synced_on, stripe_failed_invoice, stripe_invoice_event_at";
 
 /// The account, if billing has seen the tenant.
 ///
@@ -578,14 +586,28 @@ pub async fn tenants_for_tick(sys: &mut SystemTx) -> Result<Vec<DueRow>, Error> 
 
 // ---- Stripe -----------------------------------------------------------------------
 
-/// Records the customer.
+/// Records the customer unless one is recorded already; `false` then (the
+/// caller reads which one won).
 ///
 /// # Errors
 /// The database's error.
-pub async fn set_stripe_customer(tx: &mut TenantTx, customer: &str) -> Result<(), Error> {
-    const SQL: &str = "UPDATE billing_accounts SET stripe_customer_id = $2 WHERE tenant_id = $1";
+pub async fn set_stripe_customer(tx: &mut TenantTx, customer: &str) -> Result<bool, Error> {
+    const SQL: &str =
+        "UPDATE billing_accounts SET stripe_customer_id = $2 WHERE tenant_id = $1 AND stripe_customer_id IS NULL";
     let tenant = tx.tenant_id();
-    exec!(tx, sqlx::query(SQL).bind(tenant).bind(customer))?;
+    Ok(exec!(tx, sqlx::query(SQL).bind(tenant).bind(customer))? == 1)
+}
+
+/// Records which invoice's failure made the account past due (`None` once
+/// paid) and the newest invoice event applied.
+///
+/// # Errors
+/// The database's error.
+pub async fn set_invoice_event(tx: &mut TenantTx, failed: Option<&str>, event_at: i64) -> Result<(), Error> {
+    const SQL: &str =
+        "UPDATE billing_accounts SET stripe_failed_invoice = $2, stripe_invoice_event_at = $3 WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(failed).bind(event_at))?;
     Ok(())
 }
 
@@ -621,7 +643,7 @@ pub async fn set_synced_on(tx: &mut TenantTx, day: NaiveDate) -> Result<(), Erro
 ///
 /// # Errors
 /// The database's error.
-pub async fn stripe_plan(tx: &mut TenantTx, plan: &str, cents: i64, currency: &str) -> Result<Option<String>, Error> {
+pub async fn stripe_plan(tx: &mut SystemTx, plan: &str, cents: i64, currency: &str) -> Result<Option<String>, Error> {
     const SQL: &str = "SELECT stripe_id FROM stripe_plans WHERE plan = $1 AND price_cents = $2 AND currency = $3";
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(plan).bind(cents).bind(currency).fetch_optional(c).await)?)
 }
@@ -630,7 +652,7 @@ pub async fn stripe_plan(tx: &mut TenantTx, plan: &str, cents: i64, currency: &s
 ///
 /// # Errors
 /// The database's error.
-pub async fn plan_of_stripe(tx: &mut TenantTx, stripe_id: &str) -> Result<Option<String>, Error> {
+pub async fn plan_of_stripe(tx: &mut SystemTx, stripe_id: &str) -> Result<Option<String>, Error> {
     const SQL: &str = "SELECT plan FROM stripe_plans WHERE stripe_id = $1";
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(stripe_id).fetch_optional(c).await)?)
 }
@@ -639,7 +661,13 @@ pub async fn plan_of_stripe(tx: &mut TenantTx, stripe_id: &str) -> Result<Option
 ///
 /// # Errors
 /// The database's error.
-pub async fn insert_stripe_plan(tx: &mut TenantTx, plan: &str, cents: i64, currency: &str, stripe_id: &str) -> Result<(), Error> {
+pub async fn insert_stripe_plan(
+    tx: &mut SystemTx,
+    plan: &str,
+    cents: i64,
+    currency: &str,
+    stripe_id: &str,
+) -> Result<(), Error> {
     const SQL: &str = "INSERT INTO stripe_plans (plan, price_cents, currency, stripe_id) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (plan, price_cents, currency) DO NOTHING";
     exec!(tx, sqlx::query(SQL).bind(plan).bind(cents).bind(currency).bind(stripe_id))?;
@@ -680,7 +708,11 @@ const ITEM_COLS: &str = "meter, period_start, day, amount_cents, status, stripe_
 ///
 /// # Errors
 /// The database's error.
-pub async fn usage_items_of(tx: &mut TenantTx, meter: &str, period_start: NaiveDate) -> Result<Vec<UsageItemRow>, Error> {
+pub async fn usage_items_of(
+    tx: &mut TenantTx,
+    meter: &str,
+    period_start: NaiveDate,
+) -> Result<Vec<UsageItemRow>, Error> {
     let sql = format!(
         "SELECT {ITEM_COLS} FROM stripe_usage_items WHERE tenant_id = $1 AND meter = $2 AND period_start = $3 ORDER BY day"
     );
@@ -688,15 +720,22 @@ pub async fn usage_items_of(tx: &mut TenantTx, meter: &str, period_start: NaiveD
     Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).bind(meter).bind(period_start).fetch_all(c).await)?)
 }
 
+/// Every item left `pending` by an interrupted run, any meter and day.
+///
+/// # Errors
+/// The database's error.
+pub async fn pending_usage_items(tx: &mut TenantTx) -> Result<Vec<UsageItemRow>, Error> {
+    let sql =
+        format!("SELECT {ITEM_COLS} FROM stripe_usage_items WHERE tenant_id = $1 AND status = 'pending' ORDER BY day");
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await)?)
+}
+
 /// Starts (or with a Stripe id, completes) an item.
 ///
 /// # Errors
 /// The database's error.
-pub async fn put_usage_item(
-    tx: &mut TenantTx,
-    item: &UsageItemRow,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
+pub async fn put_usage_item(tx: &mut TenantTx, item: &UsageItemRow, now: DateTime<Utc>) -> Result<(), Error> {
     const SQL: &str = "INSERT INTO stripe_usage_items \
                          (tenant_id, meter, period_start, day, amount_cents, status, stripe_id, updated_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, meter, period_start, day) DO UPDATE SET \
@@ -781,7 +820,8 @@ pub async fn tenant_standings(sys: &mut SystemTx) -> Result<Vec<StandingRow>, Er
 /// # Errors
 /// The database's error.
 pub async fn trial_outcomes(sys: &mut SystemTx, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, Error> {
-    const SQL: &str = "SELECT to_plan, COUNT(*) FROM plan_changes WHERE from_plan = 'trial' AND at >= $1 GROUP BY to_plan";
+    const SQL: &str =
+        "SELECT to_plan, COUNT(*) FROM plan_changes WHERE from_plan = 'trial' AND at >= $1 GROUP BY to_plan";
     Ok(on_db!(sys, |c| sqlx::query_as(SQL).bind(since).fetch_all(c).await)?)
 }
 

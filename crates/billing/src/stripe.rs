@@ -85,7 +85,13 @@ impl Stripe {
         Ok(Stripe { http, base: base.trim_end_matches('/').to_owned(), key })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, form: &Form, key: Option<&str>) -> Result<Value, StripeError> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &Form,
+        key: Option<&str>,
+    ) -> Result<Value, StripeError> {
         let mut delay = Duration::from_millis(250);
         let mut attempt = 0;
         loop {
@@ -156,15 +162,57 @@ impl Stripe {
         Self::id(&self.call(reqwest::Method::POST, "/v1/plans", &form, Some(&format!("plan-{key}-{cents}"))).await?)
     }
 
-    /// Subscribes a customer to a plan; returns the subscription and its item.
+    /// Subscribes a customer to a plan, its cycle anchored at `anchor` (Unix
+    /// seconds: the first of next month, so Stripe's periods are ours);
+    /// returns the subscription and its item.
     ///
     /// # Errors
     /// Stripe's error.
-    pub async fn create_subscription(&self, customer: &str, plan: &str, key: &str) -> Result<(String, String), StripeError> {
-        let form = vec![field("customer", customer), field("items[0][plan]", plan), field("items[0][quantity]", 1)];
+    pub async fn create_subscription(
+        &self,
+        customer: &str,
+        plan: &str,
+        anchor: i64,
+        key: &str,
+    ) -> Result<(String, String), StripeError> {
+        let form = vec![
+            field("customer", customer),
+            field("items[0][plan]", plan),
+            field("items[0][quantity]", 1),
+            field("billing_cycle_anchor", anchor),
+        ];
         let sub = self.call(reqwest::Method::POST, "/v1/subscriptions", &form, Some(key)).await?;
-        let item = sub["items"]["data"][0]["id"].as_str().unwrap_or_default().to_owned();
+        let item = Self::item_of(&sub)?;
         Ok((Self::id(&sub)?, item))
+    }
+
+    /// The subscription's only item.
+    fn item_of(sub: &Value) -> Result<String, StripeError> {
+        sub["items"]["data"][0]["id"]
+            .as_str()
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| StripeError::Network("a subscription without an item".into()))
+    }
+
+    /// A subscription as Stripe has it now: its status, its item and the
+    /// item's plan; `None` when Stripe does not know it.
+    ///
+    /// # Errors
+    /// Stripe's error.
+    pub async fn subscription(&self, id: &str) -> Result<Option<SubscriptionNow>, StripeError> {
+        let sub = match self.call(reqwest::Method::GET, &format!("/v1/subscriptions/{id}"), &vec![], None).await {
+            Ok(sub) => sub,
+            Err(StripeError::Api { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(Some(SubscriptionNow {
+            id: Self::id(&sub)?,
+            customer: sub["customer"].as_str().unwrap_or_default().to_owned(),
+            status: sub["status"].as_str().unwrap_or_default().to_owned(),
+            item: Self::item_of(&sub).ok(),
+            plan: sub["items"]["data"][0]["plan"]["id"].as_str().map(str::to_owned),
+        }))
     }
 
     /// Moves a subscription's item to another plan.
@@ -216,14 +264,24 @@ impl Stripe {
     /// # Errors
     /// Stripe's error.
     pub async fn find_invoice_item(&self, customer: &str, sync_key: &str) -> Result<Option<String>, StripeError> {
-        let form = vec![field("customer", customer), field("limit", 100)];
-        let list = self.call(reqwest::Method::GET, "/v1/invoiceitems", &form, None).await?;
-        Ok(list["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|ii| ii["metadata"]["sync_key"].as_str() == Some(sync_key))
-            .and_then(|ii| ii["id"].as_str().map(str::to_owned)))
+        let mut after: Option<String> = None;
+        // Newest first, page by page (a customer has a few items a day).
+        for _ in 0..50 {
+            let mut form = vec![field("customer", customer), field("limit", 100)];
+            if let Some(a) = &after {
+                form.push(field("starting_after", a));
+            }
+            let list = self.call(reqwest::Method::GET, "/v1/invoiceitems", &form, None).await?;
+            let items = list["data"].as_array().cloned().unwrap_or_default();
+            if let Some(found) = items.iter().find(|ii| ii["metadata"]["sync_key"].as_str() == Some(sync_key)) {
+                return Ok(found["id"].as_str().map(str::to_owned));
+            }
+            match (list["has_more"].as_bool(), items.last().and_then(|ii| ii["id"].as_str())) {
+                (Some(true), Some(last)) => after = Some(last.to_owned()),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// A Checkout session that collects a card and starts the subscription;
@@ -231,10 +289,12 @@ impl Stripe {
     ///
     /// # Errors
     /// Stripe's error.
+    #[allow(clippy::too_many_arguments)]
     pub async fn checkout(
         &self,
         customer: &str,
         plan: &str,
+        anchor: i64,
         success_url: &str,
         cancel_url: &str,
         key: &str,
@@ -244,11 +304,34 @@ impl Stripe {
             field("customer", customer),
             field("line_items[0][price]", plan),
             field("line_items[0][quantity]", 1),
+            field("subscription_data[billing_cycle_anchor]", anchor),
             field("success_url", success_url),
             field("cancel_url", cancel_url),
         ];
         let session = self.call(reqwest::Method::POST, "/v1/checkout/sessions", &form, Some(key)).await?;
         session["url"].as_str().map(str::to_owned).ok_or_else(|| StripeError::Network("a session without a url".into()))
+    }
+}
+
+/// A subscription as Stripe has it now.
+#[derive(Clone, Debug)]
+pub struct SubscriptionNow {
+    /// Its id.
+    pub id: String,
+    /// Its customer.
+    pub customer: String,
+    /// `active`, `past_due`, `canceled`, ...
+    pub status: String,
+    /// Its item.
+    pub item: Option<String>,
+    /// The item's plan.
+    pub plan: Option<String>,
+}
+
+impl SubscriptionNow {
+    /// Whether it still bills.
+    pub fn is_live(&self) -> bool {
+        !matches!(self.status.as_str(), "canceled" | "incomplete_expired")
     }
 }
 
@@ -266,43 +349,63 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// The longest `Stripe-Signature` header taken, and the most `v1`
+/// signatures in it (Stripe sends one per active secret: two during a
+/// rotation).
+const MAX_HEADER: usize = 1024;
+const MAX_SIGNATURES: usize = 8;
+
 /// Checks a webhook the way Stripe's libraries do: the header is
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` (several `v1`
 /// during a secret rotation), the timestamp within `tolerance` of `now`, and
 /// one `v1` equal, compared in constant time, to the HMAC under one of the
-/// `secrets` (the whole `whsec_…` string is the key).
+/// `secrets` (the whole `whsec_…` string is the key). The body is hashed
+/// once per secret however many signatures the header carries, and an
+/// oversized header is refused unread, so the check costs an attacker's
+/// request no more than a real one.
 ///
 /// # Errors
 /// Which check failed.
-pub fn verify(payload: &[u8], header: &str, secrets: &[SecretString], now: i64, tolerance: i64) -> Result<(), SignatureError> {
+pub fn verify(
+    payload: &[u8],
+    header: &str,
+    secrets: &[SecretString],
+    now: i64,
+    tolerance: i64,
+) -> Result<(), SignatureError> {
+    if header.len() > MAX_HEADER {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
-    let mut signatures = Vec::new();
+    let mut signatures: Vec<[u8; 32]> = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
-            Some(("v1", v)) => signatures.push(v.to_owned()),
+            Some(("v1", v)) => {
+                // Only a 32-byte digest can match; anything else is noise.
+                if let Some(sig) = hex::decode(v).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) {
+                    signatures.push(sig);
+                }
+            }
             _ => {}
         }
     }
     let t = timestamp.ok_or(SignatureError::Malformed)?;
-    if signatures.is_empty() {
+    if signatures.is_empty() || signatures.len() > MAX_SIGNATURES {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > tolerance {
+    if now.checked_sub(t).is_none_or(|age| age.abs() > tolerance) {
         return Err(SignatureError::Stale);
     }
     let signed = format!("{t}.");
     for secret in secrets {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes()) else { continue };
+        mac.update(signed.as_bytes());
+        mac.update(payload);
+        let expected = mac.finalize().into_bytes();
         for sig in &signatures {
-            let (Ok(given), Ok(mut mac)) =
-                (hex::decode(sig), Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes()))
-            else {
-                continue;
-            };
-            mac.update(signed.as_bytes());
-            mac.update(payload);
-            // verify_slice compares in constant time.
-            if mac.verify_slice(&given).is_ok() {
+            // Constant-time: `ct_eq` on the digests.
+            if bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_slice(), sig.as_slice())) {
                 return Ok(());
             }
         }
@@ -337,5 +440,15 @@ mod tests {
         // During a rotation the header carries a signature per secret.
         let rotating = format!("t={t},v1={},v1={}", sign("whsec_old", t, body), sign(secret, t, body));
         assert_eq!(verify(body, &rotating, &secrets, t, TOLERANCE_SECS), Ok(()));
+        // A header stuffed with signatures is refused before any hashing.
+        let stuffed = format!("t={t}{}", ",v1=".repeat(300));
+        assert_eq!(verify(body, &stuffed, &secrets, t, TOLERANCE_SECS), Err(SignatureError::Malformed));
+        let many = format!("t={t}{},v1={}", format!(",v1={}", "00".repeat(32)).repeat(9), sign(secret, t, body));
+        assert_eq!(verify(body, &many, &secrets, t, TOLERANCE_SECS), Err(SignatureError::Malformed));
+        // A timestamp at the edge of i64 does not overflow.
+        assert_eq!(
+            verify(body, &format!("t={},v1={}", i64::MIN, sign(secret, t, body)), &secrets, t, TOLERANCE_SECS),
+            Err(SignatureError::Stale)
+        );
     }
 }

@@ -22,15 +22,28 @@ impl From<&Plan> for PlanView {
         let summary = p
             .limits
             .iter()
-            .map(|(m, l)| match l {
-                Limit::Hard { included } => format!("{} {}: up to {included}", m.as_str(), m.unit()),
-                Limit::Soft { included, .. } => {
-                    format!("{} {}: {included} included, more billed", m.as_str(), m.unit())
-                }
-                Limit::Unlimited => format!("{} {}: unlimited", m.as_str(), m.unit()),
+            .map(|(m, l)| {
+                let amount = |n: i64| quantity(*m, n);
+                let what = match l {
+                    Limit::Hard { included } => format!("up to {}", amount(*included)),
+                    Limit::Soft { included, .. } => format!("{} included, more billed", amount(*included)),
+                    Limit::Unlimited => format!("unlimited {}", m.unit()),
+                };
+                format!("{}: {what}", m.as_str())
             })
             .collect();
         PlanView { plan: p.clone(), summary }
+    }
+}
+
+/// A quantity of a meter in words: "3 members", "2 GB".
+pub fn quantity(meter: Meter, n: i64) -> String {
+    const GB: i64 = 1 << 30;
+    const MB: i64 = 1 << 20;
+    match meter.unit() {
+        "bytes" if n >= GB && n % GB == 0 => format!("{} GB", n / GB),
+        "bytes" if n >= MB => format!("{} MB", n / MB),
+        unit => format!("{n} {unit}"),
     }
 }
 
@@ -270,6 +283,8 @@ pub struct MeterForecast {
     /// The day the projection reaches what the plan includes, if it does
     /// this period.
     pub reaches_limit_on: Option<chrono::NaiveDate>,
+    /// The overage charge at the expected usage, in cents (0 unless soft).
+    pub expected_overage_cents: i64,
 }
 
 /// The period's cost at the projected usage, in cents.

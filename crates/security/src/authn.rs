@@ -20,7 +20,7 @@ pub const API_KEY_PREFIX: &str = "sp_";
 #[async_trait::async_trait]
 impl Authenticator for Security {
     async fn authenticate(&self, parts: &Parts) -> Result<TenantCtx, ApiError> {
-        let bearer = bearer(parts);
+        let bearer = bearer(&parts.headers);
         let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
         let ctx = match (bearer, api_key) {
             (Some(k), _) | (None, Some(k)) if k.starts_with(API_KEY_PREFIX) => self.by_api_key(k).await,
@@ -32,15 +32,14 @@ impl Authenticator for Security {
     }
 
     async fn authenticate_operator(&self, parts: &Parts) -> Result<stackpro_core::OperatorCtx, ApiError> {
-        let bearer = bearer(parts).ok_or_else(stackpro_core::OperatorCtx::not_found)?;
+        let bearer = bearer(&parts.headers).ok_or_else(stackpro_core::OperatorCtx::not_found)?;
         self.operator_of(bearer).await.map_err(|_| stackpro_core::OperatorCtx::not_found())
     }
 }
 
 /// The bearer token of a request, if any.
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))

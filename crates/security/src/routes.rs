@@ -646,12 +646,7 @@ async fn operator_logout(
     _op: stackpro_core::OperatorCtx,
     headers: axum::http::HeaderMap,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    sec.operator_logout(token.trim()).await?;
+    sec.operator_logout(crate::authn::bearer(&headers).unwrap_or_default()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

@@ -893,7 +893,8 @@ pub async fn operator_of_session(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, String, DateTime<Utc>)>, Error> {
-    const SQL: &str = "SELECT o.id, o.email, s.expires_at FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
+    const SQL: &str =
+        "SELECT o.id, o.email, s.expires_at FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
                        WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.disabled_at IS NULL";
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(token_hash).bind(now).fetch_optional(c).await)?)
 }

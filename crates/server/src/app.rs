@@ -205,7 +205,8 @@ impl App {
             }),
             None => None,
         };
-        let billing = Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock, payments);
+        let billing =
+            Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock, payments);
         security.set_metering(billing.metering());
         Ok(Parts { db, security, blobs, bus, counters, redis, billing })
     }

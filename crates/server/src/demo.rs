@@ -65,7 +65,9 @@ async fn history(app: &App, tenant: TenantId, now: DateTime<Utc>) -> anyhow::Res
         (Meter::Messages, 240.0, 4),
         (Meter::Push, 40.0, 5),
     ];
-    let mut events = Vec::new();
+    // The owner has been the only member since the start.
+    let mut events =
+        vec![NewEvent { meter: Meter::Seats, quantity: 1, occurred_at: last.start, key: "demo-seats-start".into() }];
     let mut day = last.start;
     let mut n = 0;
     while day < now {
@@ -74,12 +76,22 @@ async fn history(app: &App, tenant: TenantId, now: DateTime<Utc>) -> anyhow::Res
         for (meter, base, salt) in profile {
             let quantity = amount(base, n, day.weekday().num_days_from_monday(), salt);
             if quantity > 0 {
-                events.push(NewEvent { meter, quantity, occurred_at: at, key: format!("demo-{}-{}", meter.as_str(), day.date_naive()) });
+                events.push(NewEvent {
+                    meter,
+                    quantity,
+                    occurred_at: at,
+                    key: format!("demo-{}-{}", meter.as_str(), day.date_naive()),
+                });
             }
         }
         // Photos and files: a level that grows by a few MB a day.
         let stored = 350_000_000 + n * 4_500_000;
-        events.push(NewEvent { meter: Meter::StorageBytes, quantity: stored, occurred_at: at, key: format!("demo-storage-{}", day.date_naive()) });
+        events.push(NewEvent {
+            meter: Meter::StorageBytes,
+            quantity: stored,
+            occurred_at: at,
+            key: format!("demo-storage-{}", day.date_naive()),
+        });
         day += Duration::days(1);
         n += 1;
     }

@@ -160,10 +160,12 @@ impl Billing {
                 }
                 _ => None,
             };
+            let expected_overage_cents = to_cents(limit.overage(projection.expected.round() as i64).1);
             meters.push(MeterForecast {
                 meter: *m,
                 unit: m.unit().into(),
                 used,
+                expected_overage_cents,
                 projection,
                 included,
                 limit: match limit {

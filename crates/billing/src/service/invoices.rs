@@ -52,7 +52,9 @@ impl Billing {
             let Some(p) = cat.get(&s.plan) else { continue };
             let (used, total) = period.fraction(s.from, s.to);
             let amount = prorate(p.price_cents, used, total);
-            if p.price_cents == 0 {
+            // A free plan, or a plan held for less than a cent's worth of
+            // time (changed twice within seconds), makes no line.
+            if p.price_cents == 0 || amount == 0 {
                 continue;
             }
             let whole = s.from == period.start && s.to == period.end;
@@ -89,11 +91,10 @@ impl Billing {
                 lines.push(InvoiceLine {
                     kind: "usage".into(),
                     description: format!(
-                        "{} ({}): {} used, {} included",
+                        "{}: {} used, {} included",
                         meter.describe().trim_end_matches('.'),
-                        meter.as_str(),
-                        v.value,
-                        limit.included().unwrap_or(0)
+                        crate::views::quantity(meter, v.value),
+                        crate::views::quantity(meter, limit.included().unwrap_or(0))
                     ),
                     meter: Some(meter),
                     plan: p.key.clone(),
@@ -142,10 +143,10 @@ impl Billing {
             out.push(InvoiceLine {
                 kind: "adjustment".into(),
                 description: format!(
-                    "{} ({}) of {} recorded after its invoice: {late} more",
+                    "{} of {} recorded after its invoice: {} more",
                     meter.describe().trim_end_matches('.'),
-                    meter.as_str(),
-                    p_period.label()
+                    p_period.start.format("%B %Y"),
+                    crate::views::quantity(meter, late)
                 ),
                 meter: Some(meter),
                 plan: plan.key.clone(),

@@ -66,7 +66,16 @@ impl Billing {
         clock: Clock,
         payments: Option<payments::Payments>,
     ) -> Billing {
-        Billing(Arc::new(Inner { db, security, counters, bus, catalogue, clock, payments, api_requests: Mutex::new(Vec::new()) }))
+        Billing(Arc::new(Inner {
+            db,
+            security,
+            counters,
+            bus,
+            catalogue,
+            clock,
+            payments,
+            api_requests: Mutex::new(Vec::new()),
+        }))
     }
 
     /// The catalogue of plans.

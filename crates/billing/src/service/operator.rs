@@ -218,7 +218,8 @@ impl Billing {
         let (from, to) = (period.start.date_naive(), period.end.date_naive());
         let mut sys = self.0.db.system_read().await?;
         let tenants = store::tenant_standings(&mut sys).await?;
-        let rows = store::usage_of_all(&mut sys, meter.as_str(), meter.aggregation().is_level(), from, to, limit).await?;
+        let rows =
+            store::usage_of_all(&mut sys, meter.as_str(), meter.aggregation().is_level(), from, to, limit).await?;
         sys.commit().await?;
         let by_id: BTreeMap<TenantId, &store::StandingRow> = tenants.iter().map(|t| (t.id, t)).collect();
         let items = rows

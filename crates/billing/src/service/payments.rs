@@ -94,7 +94,9 @@ impl Billing {
         Ok(())
     }
 
-    /// The customer of a workspace, created on first need.
+    /// The customer of a workspace, created on first need. Two callers at
+    /// once may both create one at Stripe; the first recorded wins and both
+    /// use it.
     async fn customer(&self, stripe: &Stripe, tenant: TenantId) -> Result<String, Error> {
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         let account = self.account(&mut tx).await?;
@@ -107,31 +109,44 @@ impl Billing {
         let id = stripe.create_customer(&tenant.to_string(), &t.name, &owner).await.map_err(to_error)?;
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         store::set_stripe_customer(&mut tx, &id).await?;
+        let recorded = self.account(&mut tx).await?.stripe_customer_id.unwrap_or(id);
         tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// The Stripe plan for one of ours, created on first need (Stripe plans
+    /// are the installation's, not a workspace's).
+    async fn stripe_plan(&self, stripe: &Stripe, plan: &Plan) -> Result<String, Error> {
+        let currency = self.0.catalogue.currency.clone();
+        let mut sys = self.0.db.system_read().await?;
+        let found = store::stripe_plan(&mut sys, &plan.key, plan.price_cents, &currency).await?;
+        sys.commit().await?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let id = stripe.create_plan(&plan.key, &plan.name, plan.price_cents, &currency).await.map_err(to_error)?;
+        let mut sys = self.0.db.system_tx().await?;
+        store::insert_stripe_plan(&mut sys, &plan.key, plan.price_cents, &currency, &id).await?;
+        let id = store::stripe_plan(&mut sys, &plan.key, plan.price_cents, &currency).await?.unwrap_or(id);
+        sys.commit().await?;
         Ok(id)
     }
 
-    /// The Stripe plan for one of ours, created on first need.
-    async fn stripe_plan(&self, stripe: &Stripe, tenant: TenantId, plan: &Plan) -> Result<String, Error> {
-        let currency = self.0.catalogue.currency.clone();
-        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
-        if let Some(id) = store::stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency).await? {
-            return Ok(id);
-        }
-        drop(tx);
-        let id = stripe.create_plan(&plan.key, &plan.name, plan.price_cents, &currency).await.map_err(to_error)?;
-        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
-        store::insert_stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency, &id).await?;
-        let id = store::stripe_plan(&mut tx, &plan.key, plan.price_cents, &currency).await?.unwrap_or(id);
-        tx.commit().await?;
-        Ok(id)
+    /// The first instant of next month, where subscriptions are anchored so
+    /// that Stripe's billing periods are our calendar months.
+    fn anchor(&self) -> i64 {
+        Period::of(self.now()).end.timestamp()
     }
 
     /// Brings the workspace's Stripe subscription in line with its plan.
+    /// `run` (the job's id) makes the idempotency keys: a retry of this run
+    /// repeats its calls, a later run is a new operation. The result is
+    /// written only if nothing changed meanwhile (a webhook or another plan
+    /// change); otherwise the run fails to be retried on the new state.
     ///
     /// # Errors
     /// Stripe's error (retried by the job), or the database's.
-    pub async fn sync_subscription(&self, tenant: TenantId) -> Result<(), Error> {
+    pub async fn sync_subscription(&self, tenant: TenantId, run: &str) -> Result<(), Error> {
         let Some(stripe) = self.payments().map(|p| p.stripe.clone()) else { return Ok(()) };
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         let account = self.account(&mut tx).await?;
@@ -139,54 +154,85 @@ impl Billing {
         tx.commit().await?;
         let plan = self.0.catalogue.get(&plan_ref.key).cloned();
         let paid = plan.as_ref().is_some_and(|p| p.price_cents > 0);
-        match (paid, account.stripe_subscription_id, plan) {
+        let outcome: Option<(Option<String>, Option<String>, Option<String>)> = match (
+            paid,
+            account.stripe_subscription_id.clone(),
+            plan,
+        ) {
             (false, Some(sub), _) => {
                 stripe.cancel_subscription(&sub).await.map_err(to_error)?;
-                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
-                store::set_stripe_subscription(&mut tx, None, None, None).await?;
-                tx.commit().await?;
+                Some((None, None, None))
             }
             (true, None, Some(plan)) => {
                 let customer = self.customer(&stripe, tenant).await?;
-                let stripe_plan = self.stripe_plan(&stripe, tenant, &plan).await?;
-                let key = format!("subscription-{tenant}-{}", plan.key);
-                let (sub, item) = stripe.create_subscription(&customer, &stripe_plan, &key).await.map_err(to_error)?;
-                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
-                store::set_stripe_subscription(&mut tx, Some(&sub), Some(&item), Some(&plan.key)).await?;
-                tx.commit().await?;
+                let stripe_plan = self.stripe_plan(&stripe, &plan).await?;
+                let key = format!("subscription-{run}");
+                let (sub, item) =
+                    stripe.create_subscription(&customer, &stripe_plan, self.anchor(), &key).await.map_err(to_error)?;
                 tracing::info!(tenant.id = %tenant, subscription = %sub, plan = %plan.key, "Stripe subscription created");
+                Some((Some(sub), Some(item), Some(plan.key.clone())))
             }
             (true, Some(sub), Some(plan)) if account.stripe_plan.as_deref() != Some(plan.key.as_str()) => {
-                let stripe_plan = self.stripe_plan(&stripe, tenant, &plan).await?;
-                let item = account.stripe_item_id.unwrap_or_default();
-                let key = format!("subscription-{tenant}-{sub}-{}", plan.key);
-                stripe.change_plan(&sub, &item, &stripe_plan, &key).await.map_err(to_error)?;
-                let mut tx = self.0.db.tenant_tx_for(tenant).await?;
-                store::set_stripe_subscription(&mut tx, Some(&sub), Some(&item), Some(&plan.key)).await?;
-                tx.commit().await?;
+                let stripe_plan = self.stripe_plan(&stripe, &plan).await?;
+                let item = match account.stripe_item_id.clone().filter(|i| !i.is_empty()) {
+                    Some(item) => item,
+                    None => stripe
+                        .subscription(&sub)
+                        .await
+                        .map_err(to_error)?
+                        .and_then(|s| s.item)
+                        .ok_or_else(|| Error::Payments(format!("subscription {sub} has no item"), false))?,
+                };
+                stripe
+                    .change_plan(&sub, &item, &stripe_plan, &format!("subscription-{run}"))
+                    .await
+                    .map_err(to_error)?;
+                Some((Some(sub), Some(item), Some(plan.key.clone())))
             }
-            _ => {}
+            _ => None,
+        };
+        let Some((sub, item, synced)) = outcome else { return Ok(()) };
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        stackpro_security::store::lock_tenant(&mut tx).await?;
+        let now_account = self.account(&mut tx).await?;
+        let now_plan = self.plan_ref(&mut tx).await?;
+        if now_account.stripe_subscription_id != account.stripe_subscription_id || now_plan.key != plan_ref.key {
+            return Err(Error::Payments("the plan or subscription changed during the sync; trying again".into(), true));
         }
+        store::set_stripe_subscription(&mut tx, sub.as_deref(), item.as_deref(), synced.as_deref()).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Posts every finished day's overage of every workspace with a Stripe
-    /// customer; returns how many items were posted.
+    /// Posts the overage of every workspace with a Stripe customer; returns
+    /// how many items were posted.
     ///
     /// # Errors
-    /// The database's error (a workspace's Stripe failure is logged and left
-    /// for the next run).
+    /// The database's error; a retryable error naming how many workspaces
+    /// failed (each is logged), after the others were synchronised.
     pub async fn sync_usage(&self) -> Result<usize, Error> {
         let Some(stripe) = self.payments().map(|p| p.stripe.clone()) else { return Ok(0) };
         let mut sys = self.0.db.system_read().await?;
         let tenants = store::stripe_tenants(&mut sys).await?;
         sys.commit().await?;
         let mut posted = 0;
+        let mut failed = 0;
         for tenant in tenants {
             match self.sync_usage_of(&stripe, tenant).await {
                 Ok(n) => posted += n,
-                Err(e) => tracing::warn!(tenant.id = %tenant, error.cause_chain = ?e, "Stripe usage sync failed"),
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(tenant.id = %tenant, error.cause_chain = ?e, "Stripe usage sync failed");
+                }
             }
+        }
+        if failed > 0 {
+            // The job runs again soon: items already posted are not posted
+            // again, and the failed workspaces get their turn.
+            return Err(Error::Payments(
+                format!("{failed} workspaces could not be synchronised ({posted} items posted)"),
+                true,
+            ));
         }
         Ok(posted)
     }
@@ -205,6 +251,16 @@ impl Billing {
         let current = Period::of(now);
         let previous = Period::of(current.start - chrono::Duration::seconds(1));
         let mut posted = 0;
+        // First what an interrupted run left, whatever its day: posted only
+        // if Stripe does not have it, so the totals below count it once.
+        let mut tx = self.0.db.tenant_read_for(tenant).await?;
+        let pending = store::pending_usage_items(&mut tx).await?;
+        tx.commit().await?;
+        for item in pending {
+            if self.settle_usage_item(stripe, tenant, &customer, item).await? {
+                posted += 1;
+            }
+        }
         for period in [previous, current] {
             let mut tx = self.0.db.tenant_read_for(tenant).await?;
             let charged = self.overage_charges(&mut tx, period, now).await?;
@@ -241,12 +297,14 @@ impl Billing {
     /// Brings Stripe to `target` cents for a meter and period with at most
     /// one new item today; `true` when this call created one.
     ///
-    /// An item is written `pending` before the call and `posted` after it. A
-    /// `pending` item found later (the process died in between) is looked
-    /// up at Stripe by its tag and posted only if Stripe does not have it, so
-    /// nothing is posted twice even by a Stripe that ignores idempotency
-    /// keys. Overage only grows within a period; a lower target (a higher
-    /// plan's allowance) posts no credit.
+    /// An item is written `pending` before the call and `posted` after it; a
+    /// `pending` item is settled first by the next run
+    /// ([`Billing::settle_usage_item`]), so a run killed between the two
+    /// posts nothing twice, even against a Stripe that ignores idempotency
+    /// keys. Two runs at the same moment rely on Stripe's idempotency key
+    /// (the item's tag) instead. A lower target than already posted (a
+    /// higher plan's allowance, mid-period) posts the difference as a
+    /// credit.
     #[allow(clippy::too_many_arguments)]
     async fn post_usage_item(
         &self,
@@ -262,40 +320,61 @@ impl Billing {
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;
         let items = store::usage_items_of(&mut tx, meter.as_str(), period_start).await?;
-        let item = match items.iter().find(|i| i.day == today) {
-            Some(i) if i.status == "posted" => return Ok(false),
-            Some(i) => i.clone(),
-            None => {
-                let amount = target - items.iter().map(|i| i.amount_cents).sum::<i64>();
-                if amount <= 0 {
-                    return Ok(false);
-                }
-                let item = store::UsageItemRow {
-                    meter: meter.as_str().into(),
-                    period_start,
-                    day: today,
-                    amount_cents: amount,
-                    status: "pending".into(),
-                    stripe_id: None,
-                };
-                store::put_usage_item(&mut tx, &item, self.now()).await?;
-                item
-            }
+        if items.iter().any(|i| i.day == today) {
+            return Ok(false);
+        }
+        let amount = target - items.iter().map(|i| i.amount_cents).sum::<i64>();
+        if amount == 0 {
+            return Ok(false);
+        }
+        let item = store::UsageItemRow {
+            meter: meter.as_str().into(),
+            period_start,
+            day: today,
+            amount_cents: amount,
+            status: "pending".into(),
+            stripe_id: None,
         };
+        store::put_usage_item(&mut tx, &item, self.now()).await?;
         tx.commit().await?;
-        let sync_key = format!("usage-{tenant}-{}-{}-{today}", meter.as_str(), period.label());
-        let found = match items.iter().any(|i| i.day == today) {
+        self.send_usage_item(stripe, tenant, customer, item, false).await
+    }
+
+    /// Finishes an item an interrupted run left `pending`: looked up at
+    /// Stripe by its tag, posted only if absent; `true` when posted now.
+    async fn settle_usage_item(
+        &self,
+        stripe: &Stripe,
+        tenant: TenantId,
+        customer: &str,
+        item: store::UsageItemRow,
+    ) -> Result<bool, Error> {
+        self.send_usage_item(stripe, tenant, customer, item, true).await
+    }
+
+    async fn send_usage_item(
+        &self,
+        stripe: &Stripe,
+        tenant: TenantId,
+        customer: &str,
+        item: store::UsageItemRow,
+        look_first: bool,
+    ) -> Result<bool, Error> {
+        let period = Period::of(item.period_start.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
+        let sync_key = format!("usage-{tenant}-{}-{}-{}", item.meter, period.label(), item.day);
+        let found = match look_first {
             true => stripe.find_invoice_item(customer, &sync_key).await.map_err(to_error)?,
             false => None,
         };
         let (id, created) = match found {
             Some(id) => (id, false),
             None => {
+                let what = Meter::parse(&item.meter).map(|m| m.describe().trim_end_matches('.')).unwrap_or(&item.meter);
                 let description = format!(
-                    "{} ({}) beyond the plan in {}, as of {today}",
-                    meter.describe().trim_end_matches('.'),
-                    meter.as_str(),
-                    period.start.format("%B %Y")
+                    "{what}: {} beyond the plan in {}, as of {}",
+                    if item.amount_cents < 0 { "credit for less" } else { "use" },
+                    period.start.format("%B %Y"),
+                    item.day
                 );
                 let currency = self.0.catalogue.currency.clone();
                 let id = stripe
@@ -315,53 +394,99 @@ impl Billing {
     /// Processes a Stripe webhook: `payload` is the raw body and `signature`
     /// the `Stripe-Signature` header.
     ///
+    /// Events arrive late, twice or out of order, so none is taken at its
+    /// word where that matters: a subscription event makes us read the
+    /// subscription as Stripe has it now, and a plan found there is adopted
+    /// only if it differs from the one we last gave Stripe (changed in
+    /// Stripe's dashboard, or started by Checkout); an invoice event older
+    /// than the newest applied changes nothing, and a paid invoice clears
+    /// the failure of that invoice only.
+    ///
     /// # Errors
     /// `webhook_signature_invalid`; `payments_not_configured` without
-    /// webhook secrets; the database's error.
+    /// webhook secrets; Stripe's error reading a subscription (Stripe sends
+    /// the event again); the database's error.
     pub async fn webhook(&self, payload: &[u8], signature: &str) -> Result<WebhookOutcome, Error> {
-        let secrets = self.payments().map(|p| p.webhook_secrets.as_slice()).unwrap_or_default();
-        if secrets.is_empty() {
+        let Some(payments) = self.payments().filter(|p| !p.webhook_secrets.is_empty()).cloned() else {
             return Err(Error::PaymentsNotConfigured);
-        }
+        };
         // Freshness is judged by the wall clock, as Stripe signs by it (the
         // service's clock is the business time, which tests move).
-        stripe::verify(payload, signature, secrets, Utc::now().timestamp(), stripe::TOLERANCE_SECS)
+        stripe::verify(payload, signature, &payments.webhook_secrets, Utc::now().timestamp(), stripe::TOLERANCE_SECS)
             .map_err(|e| Error::WebhookSignature(e.to_string()))?;
         let event: serde_json::Value =
             serde_json::from_slice(payload).map_err(|e| Error::WebhookSignature(format!("unreadable event: {e}")))?;
         let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
             return Err(Error::WebhookSignature("an event without id or type".into()));
         };
+        let created = event["created"].as_i64().unwrap_or(0);
         let object = &event["data"]["object"];
         let customer = object["customer"].as_str().or_else(|| object["id"].as_str().filter(|i| i.starts_with("cus_")));
-        let ignored = || Ok(WebhookOutcome { received: true, result: "ignored".into() });
-        let Some(customer) = customer else { return ignored() };
+        let outcome = |r: &str| Ok(WebhookOutcome { received: true, result: r.into() });
+        let Some(customer) = customer else { return outcome("ignored") };
         let mut sys = self.0.db.system_read().await?;
         let tenant = store::tenant_of_customer(&mut sys, customer).await?;
         sys.commit().await?;
         let Some(tenant) = tenant else {
             tracing::info!(event.id = %id, event.kind = %kind, "Stripe event for a customer of no workspace");
-            return ignored();
+            return outcome("ignored");
         };
+        // A subscription as it is now, and our plan for its Stripe plan.
+        let subscription = match (kind.starts_with("customer.subscription."), object["id"].as_str()) {
+            (true, Some(sub)) => {
+                let now = payments.stripe.subscription(sub).await.map_err(to_error)?;
+                let ours = match now.as_ref().and_then(|s| s.plan.clone()) {
+                    Some(p) => {
+                        let mut sys = self.0.db.system_read().await?;
+                        let ours = store::plan_of_stripe(&mut sys, &p).await?;
+                        sys.commit().await?;
+                        ours
+                    }
+                    None => None,
+                };
+                Some((sub.to_owned(), now.filter(|s| s.customer == customer), ours))
+            }
+            _ => None,
+        };
+
         let now = self.now();
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;
         if !store::insert_stripe_event(&mut tx, id, kind, now).await? {
-            return Ok(WebhookOutcome { received: true, result: "duplicate".into() });
+            return outcome("duplicate");
         }
         let account = self.account(&mut tx).await?;
         let current = self.plan_ref(&mut tx).await?;
-        let actor = stackpro_security::service::Actor { label: Some("Stripe".into()), ..Default::default() };
-        let applied = match kind {
-            "invoice.paid" | "invoice.payment_succeeded" => {
-                store::set_past_due(&mut tx, None, now).await?;
-                if matches!(current.status, PlanStatus::PastDue | PlanStatus::Restricted) {
-                    let standing = if current.key == crate::model::TRIAL { PlanStatus::Trialing } else { PlanStatus::Active };
-                    store::set_plan(&mut tx, &current.key, standing.as_str()).await?;
+        let invoice = object["id"].as_str().unwrap_or_default();
+        let stale = account.stripe_invoice_event_at.is_some_and(|at| created < at);
+        let result = match (kind, subscription) {
+            ("invoice.paid" | "invoice.payment_succeeded", _) if stale => "stale",
+            ("invoice.paid" | "invoice.payment_succeeded", _) => {
+                match account.stripe_failed_invoice.as_deref() {
+                    // Another invoice is still unpaid: the account stays past due.
+                    Some(failed) if failed != invoice => {
+                        store::set_invoice_event(&mut tx, Some(failed), created).await?
+                    }
+                    _ => {
+                        store::set_invoice_event(&mut tx, None, created).await?;
+                        store::set_past_due(&mut tx, None, now).await?;
+                        if matches!(current.status, PlanStatus::PastDue | PlanStatus::Restricted) {
+                            store::set_plan(&mut tx, &current.key, standing(&current.key, None).as_str()).await?;
+                        }
+                    }
                 }
-                true
+                "applied"
             }
-            "invoice.payment_failed" => {
+            ("invoice.payment_failed", _) if stale => "stale",
+            ("invoice.payment_failed", _)
+                if account.stripe_subscription_id.is_none()
+                    && self.0.catalogue.get(&current.key).is_none_or(|p| p.price_cents == 0) =>
+            {
+                // Nothing is owed on a free plan any more.
+                "ignored"
+            }
+            ("invoice.payment_failed", _) => {
+                store::set_invoice_event(&mut tx, Some(invoice), created).await?;
                 if account.past_due_since.is_none() {
                     store::set_past_due(&mut tx, Some(now), now).await?;
                 }
@@ -376,43 +501,76 @@ impl Billing {
                      deleted). Update the card on the Billing page.\n"
                 );
                 self.0.security.email_admins(&mut tx, &format!("Payment failed for {name}"), &body).await?;
-                true
+                "applied"
             }
-            "customer.subscription.created" | "customer.subscription.updated" => {
-                let stripe_plan = object["items"]["data"][0]["plan"]["id"].as_str().or_else(|| object["plan"]["id"].as_str());
-                let ours = match stripe_plan {
-                    Some(p) => store::plan_of_stripe(&mut tx, p).await?,
-                    None => None,
-                };
-                if let Some(plan) = ours.filter(|p| *p != current.key) {
-                    self.apply_plan(&mut tx, &current.key, &plan, PlanStatus::Active, "stripe", now).await?;
-                    store::set_scheduled(&mut tx, None, now).await?;
+            (_, Some((sub, sub_now, ours))) => {
+                let ours_now = account.stripe_subscription_id.as_deref() == Some(sub.as_str());
+                match sub_now.filter(|s| s.is_live()) {
+                    // Not the subscription we hold while we hold one: a second one
+                    // (two Checkouts paid). Left for people to sort out.
+                    Some(_) if account.stripe_subscription_id.is_some() && !ours_now => {
+                        tracing::warn!(tenant.id = %tenant, subscription = %sub, "a second live Stripe subscription");
+                        let details =
+                            serde_json::json!({ "subscription": sub, "kept": account.stripe_subscription_id });
+                        let actor =
+                            stackpro_security::service::Actor { label: Some("Stripe".into()), ..Default::default() };
+                        self.0
+                            .security
+                            .audit(&mut tx, &actor, "billing.stripe_duplicate_subscription", None, details)
+                            .await?;
+                        "ignored"
+                    }
+                    Some(live) => {
+                        // Adopted only when Stripe's plan is not the one we gave it.
+                        if let Some(plan) = ours.as_deref().filter(|p| Some(*p) != account.stripe_plan.as_deref()) {
+                            if plan != current.key {
+                                let standing = standing(plan, Some((&account, current.status)));
+                                self.apply_plan(&mut tx, &current.key, plan, standing, "stripe", now).await?;
+                                store::set_scheduled(&mut tx, None, now).await?;
+                            }
+                        }
+                        store::set_stripe_subscription(&mut tx, Some(&live.id), live.item.as_deref(), ours.as_deref())
+                            .await?;
+                        if matches!(live.status.as_str(), "past_due" | "unpaid") && account.past_due_since.is_none() {
+                            store::set_past_due(&mut tx, Some(now), now).await?;
+                            let key = self.plan_ref(&mut tx).await?.key;
+                            store::set_plan(&mut tx, &key, PlanStatus::PastDue.as_str()).await?;
+                        }
+                        "applied"
+                    }
+                    // Ended (or unknown to Stripe): the workspace drops to free
+                    // if it was the subscription we hold.
+                    None if ours_now => {
+                        self.apply_plan(
+                            &mut tx,
+                            &current.key,
+                            FREE,
+                            standing(FREE, Some((&account, current.status))),
+                            "stripe",
+                            now,
+                        )
+                        .await?;
+                        store::set_scheduled(&mut tx, None, now).await?;
+                        store::set_stripe_subscription(&mut tx, None, None, None).await?;
+                        "applied"
+                    }
+                    None => "ignored",
                 }
-                let sub = object["id"].as_str();
-                let item = object["items"]["data"][0]["id"].as_str();
-                let plan_now = self.plan_ref(&mut tx).await?.key;
-                store::set_stripe_subscription(&mut tx, sub, item, Some(&plan_now)).await?;
-                if matches!(object["status"].as_str(), Some("past_due" | "unpaid")) && account.past_due_since.is_none() {
-                    store::set_past_due(&mut tx, Some(now), now).await?;
-                    store::set_plan(&mut tx, &plan_now, PlanStatus::PastDue.as_str()).await?;
-                }
-                true
             }
-            "customer.subscription.deleted" => {
-                self.apply_plan(&mut tx, &current.key, FREE, PlanStatus::Active, "stripe", now).await?;
-                store::set_stripe_subscription(&mut tx, None, None, None).await?;
-                true
-            }
-            _ => false,
+            _ => "ignored",
         };
-        if applied {
+        if result == "applied" {
+            let actor = stackpro_security::service::Actor { label: Some("Stripe".into()), ..Default::default() };
             let details = serde_json::json!({ "event": id, "type": kind });
-            self.0.security.audit(&mut tx, &actor, "billing.stripe_event", Some(format!("stripe:{id}")), details).await?;
+            self.0
+                .security
+                .audit(&mut tx, &actor, "billing.stripe_event", Some(format!("stripe:{id}")), details)
+                .await?;
         }
         let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(tenant)]).await?;
         tx.commit().await?;
         self.0.security.announce(pending).await;
-        Ok(WebhookOutcome { received: true, result: if applied { "applied" } else { "ignored" }.into() })
+        outcome(result)
     }
 
     /// A Checkout page where the owner enters a card and subscribes to
@@ -437,12 +595,19 @@ impl Billing {
             return Err(Error::SubscriptionExists);
         }
         let customer = self.customer(&payments.stripe, ctx.tenant).await?;
-        let stripe_plan = self.stripe_plan(&payments.stripe, ctx.tenant, target).await?;
+        let stripe_plan = self.stripe_plan(&payments.stripe, target).await?;
         let back = format!("{}/app/billing", payments.public_url);
         let key = format!("checkout-{}-{}-{}", ctx.tenant, target.key, uuid::Uuid::now_v7());
         let url = payments
             .stripe
-            .checkout(&customer, &stripe_plan, &format!("{back}?checkout=done"), &format!("{back}?checkout=cancelled"), &key)
+            .checkout(
+                &customer,
+                &stripe_plan,
+                self.anchor(),
+                &format!("{back}?checkout=done"),
+                &format!("{back}?checkout=cancelled"),
+                &key,
+            )
             .await
             .map_err(to_error)?;
         Ok(CheckoutView { url })
@@ -457,7 +622,7 @@ pub struct SubscriptionJob(pub Billing);
 impl JobHandler for SubscriptionJob {
     async fn run(&self, job: &stackpro_store::jobs::Job) -> Result<(), JobError> {
         let tenant = job.tenant_id.ok_or(JobError::Fail("a subscription job without a tenant".into()))?;
-        self.0.sync_subscription(tenant).await.map_err(|e| match e {
+        self.0.sync_subscription(tenant, &job.id.to_string()).await.map_err(|e| match e {
             Error::Payments(m, false) => JobError::Fail(m),
             e => JobError::Retry(e.to_string()),
         })
@@ -509,5 +674,22 @@ impl Billing {
     /// The job handler of [`USAGE_JOB`].
     pub fn usage_job(&self) -> UsageJob {
         UsageJob(self.clone())
+    }
+}
+
+/// The standing a workspace has on `plan`: past due (or restricted) while a
+/// payment is overdue, whatever the plan; else trialing on the trial and
+/// active on any other.
+fn standing(plan: &str, account: Option<(&store::AccountRow, PlanStatus)>) -> PlanStatus {
+    match account {
+        Some((a, status)) if a.past_due_since.is_some() => {
+            if status == PlanStatus::Restricted {
+                PlanStatus::Restricted
+            } else {
+                PlanStatus::PastDue
+            }
+        }
+        _ if plan == crate::model::TRIAL => PlanStatus::Trialing,
+        _ => PlanStatus::Active,
     }
 }

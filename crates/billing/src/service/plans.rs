@@ -253,7 +253,13 @@ impl Billing {
     ///
     /// # Errors
     /// `plan_not_found`, or the database's error.
-    pub async fn set_plan_since(&self, tenant: TenantId, to: &str, reason: &str, at: DateTime<Utc>) -> Result<(), Error> {
+    pub async fn set_plan_since(
+        &self,
+        tenant: TenantId,
+        to: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let target = self.0.catalogue.get(to).ok_or_else(|| Error::PlanNotFound(to.into()))?;
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;

@@ -177,7 +177,12 @@ impl Billing {
         let mut new = 0;
         let rows: Vec<store::EventRow<'_>> = events
             .iter()
-            .map(|e| store::EventRow { meter: e.meter.as_str(), quantity: e.quantity, occurred_at: e.occurred_at, key: &e.key })
+            .map(|e| store::EventRow {
+                meter: e.meter.as_str(),
+                quantity: e.quantity,
+                occurred_at: e.occurred_at,
+                key: &e.key,
+            })
             .collect();
         let mut fresh: std::collections::HashSet<String> =
             store::insert_events(&mut tx, &rows, now).await?.into_iter().collect();
@@ -267,7 +272,12 @@ impl Billing {
         let mut new = 0;
         let rows: Vec<store::EventRow<'_>> = requests
             .iter()
-            .map(|r| store::EventRow { meter: Meter::ApiRequests.as_str(), quantity: 1, occurred_at: r.at, key: &r.key })
+            .map(|r| store::EventRow {
+                meter: Meter::ApiRequests.as_str(),
+                quantity: 1,
+                occurred_at: r.at,
+                key: &r.key,
+            })
             .collect();
         let mut fresh: std::collections::HashSet<String> =
             store::insert_events(&mut tx, &rows, now).await?.into_iter().collect();

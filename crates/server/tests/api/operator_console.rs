@@ -40,7 +40,8 @@ async fn past_due(app: &TestApp, who: &Account, days: i64) {
     let since = chrono::Utc::now() - chrono::Duration::days(days);
     let mut tx = app.db.tenant_tx_for(tenant(who)).await.unwrap();
     let t = tenant(who);
-    stackpro_store::exec!(tx, sqlx::query("UPDATE tenants SET plan_status = 'past_due' WHERE id = $1").bind(t)).unwrap();
+    stackpro_store::exec!(tx, sqlx::query("UPDATE tenants SET plan_status = 'past_due' WHERE id = $1").bind(t))
+        .unwrap();
     stackpro_store::exec!(
         tx,
         sqlx::query("UPDATE billing_accounts SET past_due_since = $2 WHERE tenant_id = $1").bind(t).bind(since)
@@ -80,7 +81,10 @@ async fn an_operator_sees_revenue_by_plan_past_due_workspaces_trial_conversions_
     assert_eq!(o["tenants"], 5);
     assert_eq!(o["mrr_cents"], 1900 + 4900 + 4900, "Starter, and Professional twice (past due still owes): {o:#}");
     let pro = o["plans"].as_array().unwrap().iter().find(|p| p["plan"] == "professional").unwrap();
-    assert_eq!((pro["active"].as_i64(), pro["past_due"].as_i64(), pro["mrr_cents"].as_i64()), (Some(1), Some(1), Some(9800)));
+    assert_eq!(
+        (pro["active"].as_i64(), pro["past_due"].as_i64(), pro["mrr_cents"].as_i64()),
+        (Some(1), Some(1), Some(9800))
+    );
     let due = o["past_due"].as_array().unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0]["slug"].as_str(), due[0]["status"].as_str()), (Some(di.tenant_slug.as_str()), Some("past_due")));
@@ -122,7 +126,8 @@ async fn the_console_answers_404_to_owners_api_keys_and_strangers_and_its_sessio
     let missing: Value = missing.json().await.unwrap();
 
     for path in ["/api/v1/operator/billing", "/api/v1/operator/usage", "/api/v1/operator/me"] {
-        for (who, credential) in [("owner", ann.access.as_str()), ("API key", key.as_str()), ("stranger", "spo_guess")] {
+        for (who, credential) in [("owner", ann.access.as_str()), ("API key", key.as_str()), ("stranger", "spo_guess")]
+        {
             let res = app.get(path, credential).await;
             assert_eq!(res.status(), 404, "{who} on {path}");
             let body: Value = res.json().await.unwrap();
@@ -130,6 +135,22 @@ async fn the_console_answers_404_to_owners_api_keys_and_strangers_and_its_sessio
         }
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 404, "no credentials on {path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            (&body["code"], &body["detail"]),
+            (&missing["code"], &missing["detail"]),
+            "no credentials on {path}"
+        );
+    }
+    if matches!(backend, Backend::Postgres) {
+        // The second wall: the role requests run as cannot read operators at all.
+        for table in ["operators", "operator_sessions"] {
+            let mut tx = app.db.tenant_tx_for(ann.tenant_id.parse().unwrap()).await.unwrap();
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            let read: Result<i64, _> = stackpro_store::on_db!(tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await);
+            let err = read.expect_err(table).to_string();
+            assert!(err.contains("permission denied"), "{table}: {err}");
+        }
     }
 
     let res = operator_login(&app, "not the password").await;
@@ -150,14 +171,24 @@ async fn the_console_answers_404_to_owners_api_keys_and_strangers_and_its_sessio
     assert_eq!(operator_login(&app, OPERATOR_PASSWORD).await.status(), 401, "a disabled operator cannot sign in");
     app.security.update_operator(&email, None, Some(false)).await.unwrap();
     let token = operator_token(&app).await;
-    let res = app.delete("/api/v1/operator/session", &token).await;
+    // Signing out, with the scheme in lower case as some clients send it.
+    let res = app
+        .client
+        .delete(app.url("/api/v1/operator/session"))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(app.get("/api/v1/operator/me", &token).await.status(), 404);
+    assert_eq!(app.get("/api/v1/operator/me", &token).await.status(), 404, "the session ended");
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn stackpro_operator_create_makes_an_operator_who_can_sign_in() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn stackpro_operator_create_makes_an_operator_who_can_sign_in(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpro"))
         .args(["operator", "create", OPERATOR, "--password-stdin"])
         .env("STACKPRO_DATA_DIR", app.data_dir.path())

@@ -75,10 +75,11 @@ async def create_session(request):
         "cancel_url": data["cancel_url"],
         "url": f"http://{request.host}/c/pay/{sid}",
         "plan": plan.id,
+        "anchor": data.get("subscription_data[billing_cycle_anchor]"),
         "subscription": None,
     }
     sessions[sid] = session
-    return json_response({k: v for k, v in session.items() if k != "plan"})
+    return json_response({k: v for k, v in session.items() if k not in ("plan", "anchor")})
 
 
 async def complete_session(request):
@@ -91,7 +92,8 @@ async def complete_session(request):
     resources.PaymentMethod._api_attach(pm.id, customer=session["customer"])
     resources.Customer._api_update(session["customer"],
                                    invoice_settings={"default_payment_method": pm.id})
-    sub = resources.Subscription(customer=session["customer"], items=[{"plan": session["plan"], "quantity": 1}])
+    sub = resources.Subscription(customer=session["customer"], items=[{"plan": session["plan"], "quantity": 1}],
+                                 billing_cycle_anchor=session["anchor"])
     session["status"] = "complete"
     session["subscription"] = sub.id
     return json_response({"id": session["id"], "status": "complete", "subscription": sub.id})
