@@ -640,7 +640,7 @@ async fn operator_login(
 /// Ends the session whose token authenticates the request.
 #[utoipa::path(delete, path = "/api/v1/operator/session", tag = "operator", security(("operator" = [])),
     responses((status = 204, description = "Signed out."),
-        (status = 404, description = "Not an operator session: the console answers as if it did not exist.", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem: route_not_found for anyone but an operator (the console answers as if it did not exist).", body = Problem, content_type = "application/problem+json")))]
 async fn operator_logout(
     State(sec): State<Security>,
     _op: stackpro_core::OperatorCtx,
@@ -660,7 +660,7 @@ pub struct OperatorMe {
 /// Who is signed in to the console
 #[utoipa::path(get, path = "/api/v1/operator/me", tag = "operator", security(("operator" = [])),
     responses((status = 200, body = OperatorMe),
-        (status = 404, description = "Not an operator session: the console answers as if it did not exist.", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem: route_not_found for anyone but an operator (the console answers as if it did not exist).", body = Problem, content_type = "application/problem+json")))]
 async fn operator_me(op: stackpro_core::OperatorCtx) -> Json<OperatorMe> {
     Json(OperatorMe { email: op.email })
 }

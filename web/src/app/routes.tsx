@@ -1,4 +1,4 @@
-import { createBrowserRouter } from 'react-router'
+import { createBrowserRouter, Navigate } from 'react-router'
 import { AcceptInvitePage } from '@/features/auth/components/AcceptInvitePage'
 import { AccountPage } from '@/features/auth/components/AccountPage'
 import { ForgotPasswordPage } from '@/features/auth/components/ForgotPasswordPage'
@@ -11,8 +11,12 @@ import { BillingPage } from '@/features/billing/components/BillingPage'
 import { InvoicePage } from '@/features/billing/components/InvoicePage'
 import { OverviewPage } from '@/features/dashboard/components/OverviewPage'
 import { TeamPage } from '@/features/members/components/TeamPage'
+import { ConsolePage } from '@/features/operator/components/ConsolePage'
+import { OperatorLoginPage } from '@/features/operator/components/OperatorLoginPage'
 import { AppShell } from './layout/AppShell'
 import { AuthLayout } from './layout/AuthLayout'
+import { OperatorShell } from './layout/OperatorShell'
+import { RequireOperator } from './layout/RequireOperator'
 import { RequireAuth } from './layout/RequireAuth'
 import { RouteError } from './layout/RouteError'
 import { ComingSoonPage } from './pages/ComingSoonPage'
@@ -38,6 +42,21 @@ export const router = createBrowserRouter(
             { path: 'forgot-password', element: <ForgotPasswordPage /> },
             { path: 'reset-password', element: <ResetPasswordPage /> },
             { path: 'accept-invite', element: <AcceptInvitePage /> },
+            { path: 'operator/login', element: <OperatorLoginPage /> },
+          ],
+        },
+        {
+          // The operator console stands outside the workspace app: its own session and shell.
+          element: <RequireOperator />,
+          children: [
+            {
+              element: <OperatorShell />,
+              errorElement: <RouteError />,
+              children: [
+                { path: 'operator', element: <ConsolePage /> },
+                { path: 'operator/*', element: <Navigate to="/operator" replace /> },
+              ],
+            },
           ],
         },
         {

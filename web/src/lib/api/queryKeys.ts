@@ -15,4 +15,9 @@ export const queryKeys = {
   billingUsage: (days: number) => ['billing', 'usage', days] as const,
   invoices: ['billing', 'invoices'] as const,
   invoice: (id: string) => ['billing', 'invoice', id] as const,
+  /** The operator console's data; dropped as one when a console session starts or ends. */
+  operatorAll: ['operator'] as const,
+  operatorMe: ['operator', 'me'] as const,
+  operatorOverview: (days: number) => ['operator', 'overview', days] as const,
+  operatorUsage: (meter: string) => ['operator', 'usage', meter] as const,
 }

@@ -1136,7 +1136,17 @@ export interface components {
             kind: "soft";
             /** @description Graduated or volume. */
             mode: components["schemas"]["TierMode"];
-            /** @description How the overage (the units beyond `included`) is priced. */
+            /**
+             * Format: int64
+             * @description Units per package: the overage is charged in whole packages,
+             *     rounded up (1 by default; a GB of storage is `1073741824`), as
+             *     Stripe's `transform_quantity` does.
+             */
+            package?: number;
+            /**
+             * @description How the overage is priced, per package (tiers' `up_to` counts
+             *     packages too).
+             */
             tiers: components["schemas"]["Tier"][];
         } | {
             /** @enum {string} */
@@ -1209,6 +1219,11 @@ export interface components {
         Meter: "seats" | "api_requests" | "storage_bytes" | "sites" | "pages_published" | "ai_queries" | "ai_tokens" | "ingested_pages" | "messages" | "file_bytes" | "emails" | "sms" | "push" | "custom_domains";
         /** @description A meter's projection to the period's end. */
         MeterForecast: components["schemas"]["Projection"] & {
+            /**
+             * Format: int64
+             * @description The overage charge at the expected usage, in cents (0 unless soft).
+             */
+            expected_overage_cents: number;
             /**
              * Format: int64
              * @description What the plan includes or allows.
@@ -1424,10 +1439,7 @@ export interface components {
              * @description Higher ranks are upgrades.
              */
             rank: number;
-            /**
-             * @description Whether a workspace may choose it (the free level and the trial are
-             *     given, not chosen).
-             */
+            /** @description Whether a workspace may choose it (the trial is given, not chosen). */
             selectable: boolean;
         };
         /** @description What a plan change did. */
@@ -2701,7 +2713,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanChangeView"];
                 };
             };
-            /** @description A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused, invalid_body. */
+            /** @description A problem: unauthorized, forbidden, plan_not_found, plan_unchanged, downgrade_refused (with `over_limits`: the meters over the smaller plan's hard limits), payment_method_required (Stripe is configured and the workspace has no card yet: use Checkout), invalid_body. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
@@ -3249,8 +3261,8 @@ export interface operations {
                     "application/json": components["schemas"]["OperatorMe"];
                 };
             };
-            /** @description Not an operator session: the console answers as if it did not exist. */
-            404: {
+            /** @description A problem: route_not_found for anyone but an operator (the console answers as if it did not exist). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3326,8 +3338,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not an operator session: the console answers as if it did not exist. */
-            404: {
+            /** @description A problem: route_not_found for anyone but an operator (the console answers as if it did not exist). */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -88,7 +88,7 @@ export function ForecastCard({ forecast, error, plan, canChange, onConsider }: F
                   <span className="strong">{METER_LABEL[m.meter]}</span>
                   <Badge>{METHOD_SHORT[m.method]}</Badge>
                 </div>
-                <p>{forecastSentence(m, plan, forecast.period_end, currency)}</p>
+                <p>{forecastSentence(m, forecast.period_end, currency)}</p>
               </li>
             ))}
           </ul>

@@ -1,6 +1,5 @@
-import type { MeterForecast, PlanView } from '@/lib/api/types'
+import type { MeterForecast } from '@/lib/api/types'
 import { formatAmount, formatMoney, formatQuantity, isLevel, lastDayOf, nounOf, periodDay } from './format'
-import { limitOf, overageCents } from './plans'
 
 /** Whether a meter is worth a sentence: it is being used, or is heading somewhere. */
 export function forecastWorthShowing(m: MeterForecast): boolean {
@@ -12,7 +11,7 @@ export function forecastWorthShowing(m: MeterForecast): boolean {
  * questions (80 % likely between 540 and 580); your plan includes 500, so expect about $1.20 in
  * overage."
  */
-export function forecastSentence(m: MeterForecast, plan: PlanView, periodEnd: string, currency: string): string {
+export function forecastSentence(m: MeterForecast, periodEnd: string, currency: string): string {
   const noun = nounOf(m.unit, m.meter)
   const day = lastDayOf(periodEnd)
   const amount = (v: number) => formatAmount(v, m.unit)
@@ -36,7 +35,8 @@ export function forecastSentence(m: MeterForecast, plan: PlanView, periodEnd: st
 
   if (m.limit === 'soft') {
     if (m.expected > included) {
-      const cents = overageCents(limitOf(plan, m.meter), m.expected)
+      // The server prices it by the plan's tiers: one rule, in one place.
+      const cents = m.expected_overage_cents
       const cost = cents > 0 ? `expect about ${formatMoney(cents, currency)} in overage` : 'expect more use than included, at no extra charge on this plan'
       const when = reaches && m.used <= included ? ` (you will likely pass ${amount(included)} around ${reaches})` : ''
       return `${opening}; your plan includes ${amount(included)}, so ${cost}${when}.`

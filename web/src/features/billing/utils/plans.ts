@@ -1,8 +1,8 @@
 import { ApiError } from '@/lib/api/problem'
 import type { Limit, Meter, PlanView } from '@/lib/api/types'
+import { isMeter } from '@/lib/units'
 import { formatBytes, formatMoney, formatQuantity, METER_LABEL, nounOf } from './format'
 
-type Tier = Extract<Limit, { kind: 'soft' }>['tiers'][number]
 type SoftLimit = Extract<Limit, { kind: 'soft' }>
 
 const MICRO = 1_000_000
@@ -29,43 +29,10 @@ export const METER_UNIT: Record<Meter, string> = {
   custom_domains: 'domains',
 }
 
-export function isMeter(v: unknown): v is Meter {
-  return typeof v === 'string' && v in METER_LABEL
-}
+export { isMeter } from '@/lib/units'
 
 export function limitOf(plan: PlanView, meter: Meter): Limit {
   return plan.limits[meter] ?? { kind: 'unlimited' }
-}
-
-/**
- * Prices `quantity` units of overage by the tiers, in micro-cents, as the server does
- * (`billing::model::price`): graduated tiers charge each unit at its own tier's price,
- * volume tiers charge every unit at the price of the tier the quantity falls in.
- */
-function price(quantity: number, tiers: readonly Tier[], mode: SoftLimit['mode']): number {
-  if (quantity <= 0 || tiers.length === 0) return 0
-  if (mode === 'volume') {
-    const tier = tiers.find((t) => t.up_to == null || quantity <= t.up_to) ?? tiers[tiers.length - 1]
-    return tier ? quantity * (tier.unit_microcents ?? 0) + (tier.flat_cents ?? 0) * MICRO : 0
-  }
-  let total = 0
-  let below = 0
-  for (const t of tiers) {
-    if (quantity <= below) break
-    const top = t.up_to == null ? quantity : Math.min(t.up_to, quantity)
-    const units = top - below
-    if (units > 0) total += units * (t.unit_microcents ?? 0) + (t.flat_cents ?? 0) * MICRO
-    below = top
-    if (t.up_to == null) break
-  }
-  return total
-}
-
-/** What `total` units of the meter would cost beyond what the plan includes, in cents. */
-export function overageCents(limit: Limit, total: number): number {
-  if (limit.kind !== 'soft') return 0
-  const over = Math.max(0, Math.round(total) - limit.included)
-  return Math.round(price(over, limit.tiers, limit.mode) / MICRO)
 }
 
 /** The price of extra units in a readable batch: "$0.02 each", "$1.00 per 1,000", "$0.10 per GB". */
