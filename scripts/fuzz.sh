@@ -2,8 +2,9 @@
 # The OpenAPI fuzzer (schemathesis) against the real server: every request
 # the document allows must be answered without a 5xx, and a request that
 # conforms to the document must not be refused as invalid (only 2xx, 401,
-# 403, 404, 409 and 429 are accepted answers to schema-valid input: the
-# refusals that depend on the server's state, never on the input's form).
+# 402 (a plan's limit), 403, 404, 409 and 429 are accepted answers to
+# schema-valid input: the refusals that depend on the server's state, never
+# on the input's form).
 # Usage: scripts/fuzz.sh [max examples per operation]   (after a debug build)
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -30,7 +31,7 @@ TOKEN="$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/signup" -H 'conten
 
 cat > "$WORK/schemathesis.toml" <<'TOML'
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "401", "403", "404", "409", "429"]
+expected-statuses = ["2xx", "401", "402", "403", "404", "409", "429"]
 TOML
 
 say "schemathesis: $EXAMPLES examples per operation"

@@ -359,7 +359,7 @@ pub struct InviteMember {
 /// which is also emailed when SMTP is configured.
 #[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = InviteMember, security(("bearer" = [])),
     responses((status = 201, body = Invitation),
-        (status = "4XX", description = "A problem: unauthorized, forbidden, invalid_email, invalid_role, email_taken.", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem: unauthorized, forbidden, invalid_email, invalid_role, email_taken, plan_limit_reached (402: the plan's seats are all taken).", body = Problem, content_type = "application/problem+json")))]
 async fn invite_member(
     State(sec): State<Security>,
     ctx: TenantCtx,

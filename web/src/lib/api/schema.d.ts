@@ -3061,7 +3061,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description A problem: unauthorized, forbidden, invalid_email, invalid_role, email_taken. */
+            /** @description A problem: unauthorized, forbidden, invalid_email, invalid_role, email_taken, plan_limit_reached (402: the plan's seats are all taken). */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
