@@ -162,30 +162,6 @@ impl Stripe {
         Self::id(&self.call(reqwest::Method::POST, "/v1/plans", &form, Some(&format!("plan-{key}-{cents}"))).await?)
     }
 
-    /// Subscribes a customer to a plan, its cycle anchored at `anchor` (Unix
-    /// seconds: the first of next month, so Stripe's periods are ours);
-    /// returns the subscription and its item.
-    ///
-    /// # Errors
-    /// Stripe's error.
-    pub async fn create_subscription(
-        &self,
-        customer: &str,
-        plan: &str,
-        anchor: i64,
-        key: &str,
-    ) -> Result<(String, String), StripeError> {
-        let form = vec![
-            field("customer", customer),
-            field("items[0][plan]", plan),
-            field("items[0][quantity]", 1),
-            field("billing_cycle_anchor", anchor),
-        ];
-        let sub = self.call(reqwest::Method::POST, "/v1/subscriptions", &form, Some(key)).await?;
-        let item = Self::item_of(&sub)?;
-        Ok((Self::id(&sub)?, item))
-    }
-
     /// The subscription's only item.
     fn item_of(sub: &Value) -> Result<String, StripeError> {
         sub["items"]["data"][0]["id"]

@@ -37,7 +37,7 @@ macro_rules! meters {
 
 meters! {
     Seats => ("seats", Max, "members", "Members and pending invitations of the workspace."),
-    ApiRequests => ("api_requests", Sum, "requests", "Authenticated API requests."),
+    ApiRequests => ("api_requests", Sum, "requests", "API requests made with an API key."),
     StorageBytes => ("storage_bytes", Max, "bytes", "Bytes stored: documents, files and site assets."),
     Sites => ("sites", Max, "sites", "Websites of the workspace."),
     PagesPublished => ("pages_published", Sum, "pages", "Pages published."),

@@ -3,8 +3,9 @@
 //! Our ledger and invoices stay the truth; Stripe mirrors them:
 //! - **Subscriptions.** Every plan change enqueues a job that brings Stripe
 //!   in line with the plan now: a customer per workspace, a Stripe plan per
-//!   plan and price (created once), and one subscription moved from plan to
-//!   plan, or cancelled for the free level. The job reads the current state,
+//!   plan and price (created once), and one subscription, started in
+//!   Checkout where the card is collected, moved from plan to plan, or
+//!   cancelled for the free level. The job reads the current state,
 //!   so running it twice, or after a later change, does the right thing.
 //! - **Usage.** A daily job posts, as invoice items, what each soft limit's
 //!   overage charge (as our own invoice computes it) has grown by since the
@@ -164,13 +165,13 @@ impl Billing {
                 Some((None, None, None))
             }
             (true, None, Some(plan)) => {
-                let customer = self.customer(&stripe, tenant).await?;
-                let stripe_plan = self.stripe_plan(&stripe, &plan).await?;
-                let key = format!("subscription-{run}");
-                let (sub, item) =
-                    stripe.create_subscription(&customer, &stripe_plan, self.anchor(), &key).await.map_err(to_error)?;
-                tracing::info!(tenant.id = %tenant, subscription = %sub, plan = %plan.key, "Stripe subscription created");
-                Some((Some(sub), Some(item), Some(plan.key.clone())))
+                // A subscription starts only where the card is collected, in
+                // Checkout: creating one here, without a card, would leave an
+                // incomplete subscription at Stripe. A paid plan set without
+                // Checkout (`stackpro billing set-plan`, the demo) is invoiced
+                // by us and not collected until the owner subscribes.
+                tracing::info!(tenant.id = %tenant, plan = %plan.key, "a paid plan without a Stripe subscription: the owner subscribes through Checkout");
+                None
             }
             (true, Some(sub), Some(plan)) if account.stripe_plan.as_deref() != Some(plan.key.as_str()) => {
                 let stripe_plan = self.stripe_plan(&stripe, &plan).await?;
@@ -498,7 +499,8 @@ impl Billing {
                 let body = format!(
                     "Stripe could not collect the payment for {name}. The plan stays as it is for {grace} days; \
                      after that, until the payment goes through, the free level's limits apply (nothing is \
-                     deleted). Update the card on the Billing page.\n"
+                     deleted). Stripe tries the card again over the next days; to pay with another card, use \
+                     the link in Stripe's email about this invoice.\n"
                 );
                 self.0.security.email_admins(&mut tx, &format!("Payment failed for {name}"), &body).await?;
                 "applied"

@@ -315,22 +315,27 @@ impl Billing {
             return Ok(());
         }
         let used = self.value_in(tx, meter, &period).await?.value;
+        // Every threshold crossed is recorded once; when one step crosses
+        // both (a burst, or late usage), one alert tells of the higher.
+        let mut crossed = None;
         for threshold in THRESHOLDS {
             if used.saturating_mul(100) < included.saturating_mul(threshold as i64) {
                 continue;
             }
-            if !store::insert_alert(tx, meter.as_str(), &period.label(), threshold, self.now(), used).await? {
-                continue;
+            if store::insert_alert(tx, meter.as_str(), &period.label(), threshold, self.now(), used).await? {
+                crossed = Some(threshold);
             }
+        }
+        if let Some(threshold) = crossed {
             let name = self.0.security.tenant_of(tx).await?.map(|t| t.name).unwrap_or_default();
             let what = if threshold >= 100 { "has used all" } else { "has used 80 %" };
-            let subject = format!("{name} {what} of its {} this month", meter.unit());
+            let month = period.start.format("%B %Y");
+            let subject = format!("{name} {what} of its {} for {month}", meter.unit());
             let body = format!(
-                "{name} has used {used} {unit} ({meter}) in {period}; the {plan} plan includes {included}.\n\n\
-                 Use beyond it is allowed and billed as overage on this month's invoice. The Billing page shows \
+                "{name} has used {used} {unit} ({meter}) in {month}; the {plan} plan includes {included}.\n\n\
+                 Use beyond it is allowed and billed as overage on that month's invoice. The Billing page shows \
                  the usage, a forecast for the month, and whether another plan would cost less.\n",
                 unit = meter.unit(),
-                period = period.label(),
                 plan = p.name,
             );
             self.0.security.email_admins(tx, &subject, &body).await?;

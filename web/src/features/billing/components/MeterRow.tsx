@@ -15,7 +15,9 @@ export function MeterRow({ usage, currency }: { usage: MeterUsage; currency: str
   const label = METER_LABEL[usage.meter]
   const noun = nounOf(usage.unit, usage.meter)
   const over = usage.limit === 'soft' && included !== null && value > included
-  const ratio = included && included > 0 ? value / included : value > 0 ? Infinity : 0
+  // An unlimited meter has no allowance to be close to.
+  const ratio =
+    usage.limit === 'unlimited' || included === null ? 0 : included > 0 ? value / included : value > 0 ? Infinity : 0
   const tone = usage.limit === 'hard' ? (ratio >= 1 ? 'danger' : ratio >= 0.8 ? 'warning' : 'ok') : over ? 'over' : ratio >= 0.8 ? 'warning' : 'ok'
   // Over a soft allowance the bar shows the included part solid and the overage hatched.
   const solid = over && included !== null ? (included / value) * 100 : Math.min(100, ratio * 100)

@@ -103,7 +103,8 @@ export function PlanCard({ overview, planName, canChange, onChangePlan }: PlanCa
             {overview.restricted_at
               ? `If the invoice stays unpaid, limits drop to the free level on ${localDate(overview.restricted_at)}. `
               : 'If the invoice stays unpaid, limits drop to the free level. '}
-            Nothing is deleted, and paying the invoice keeps {plan.name} as it is.
+            Nothing is deleted, and paying the invoice keeps {plan.name} as it is. Stripe tries the card again over the
+            next days; to pay with another card, use the link in Stripe's email about the invoice.
           </Alert>
         ) : null}
 

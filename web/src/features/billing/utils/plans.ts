@@ -44,7 +44,10 @@ export function extraPrice(limit: SoftLimit, unit: string, currency: string): st
   // Later tiers usually cost less per unit; say so rather than list every tier.
   const lastMicro = last?.unit_microcents ?? micro
   const volume = lastMicro < micro ? ', less in volume' : lastMicro > micro ? ', more in volume' : ''
-  if (unit === 'bytes') return `${formatMoney((micro * GB) / MICRO, currency)} per GB${volume}`
+  // Tiers price whole packages of units (a started gigabyte, say); per unit it is a share of that.
+  const pack = Math.max(1, limit.package ?? 1)
+  if (unit === 'bytes') return `${formatMoney((micro * GB) / pack / MICRO, currency)} per GB${volume}`
+  if (pack > 1) return `${formatMoney(micro / MICRO, currency)} per ${pack.toLocaleString()}${volume}`
   for (const batch of [1, 1000, 1_000_000]) {
     const cents = (micro * batch) / MICRO
     if (cents >= 1 || batch === 1_000_000) {
