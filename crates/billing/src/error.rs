@@ -37,6 +37,9 @@ pub enum Error {
     /// A paid plan, with Stripe configured and no card on file yet.
     #[error("{0} costs money and the workspace has no card on file yet: pay through Checkout (POST /api/v1/billing/checkout), which starts the plan once the card is accepted.")]
     PaymentMethodRequired(String),
+    /// A larger plan while a payment is overdue.
+    #[error("A payment for the workspace is overdue: once it is paid, {0} can be chosen. Smaller plans can be scheduled meanwhile.")]
+    PaymentOverdue(String),
     /// Checkout for a workspace that already has a subscription.
     #[error("The workspace already pays by card; change its plan instead (POST /api/v1/billing/plan).")]
     SubscriptionExists,
@@ -80,6 +83,7 @@ impl ErrorCode for Error {
             Error::Payments(_, false) => Code::PaymentsFailed,
             Error::PaymentsNotConfigured => Code::PaymentsNotConfigured,
             Error::PaymentMethodRequired(_) => Code::PaymentMethodRequired,
+            Error::PaymentOverdue(_) => Code::PaymentOverdue,
             Error::SubscriptionExists => Code::SubscriptionExists,
             Error::WebhookSignature(_) => Code::WebhookSignatureInvalid,
             Error::Security(e) => e.code(),
@@ -93,6 +97,7 @@ impl ErrorCode for Error {
             | Error::PlanUnchanged(_)
             | Error::DowngradeRefused(..)
             | Error::PaymentMethodRequired(_)
+            | Error::PaymentOverdue(_)
             | Error::SubscriptionExists => Some("/plan"),
             Error::Invalid(field, _) => Some(field),
             _ => None,

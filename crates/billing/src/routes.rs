@@ -41,6 +41,33 @@ pub struct HistoryQuery {
     pub days: Option<i64>,
 }
 
+impl HistoryQuery {
+    /// The days asked for, `default` when absent.
+    fn days(&self, default: i64) -> Result<i64, crate::Error> {
+        let days = self.days.unwrap_or(default);
+        if !(1..=400).contains(&days) {
+            return Err(crate::Error::Invalid("/days", "days must be between 1 and 400".into()));
+        }
+        Ok(days)
+    }
+}
+
+/// A plan key as the schema allows it, or `invalid_body` (the key is not
+/// echoed: it may be anything).
+fn plan_key(body: &ChangePlan) -> Result<&str, ApiError> {
+    let key = body.plan.as_str();
+    let well_formed = (1..=64).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !well_formed {
+        return Err(ApiError::new(
+            stackpro_core::error::Code::InvalidBody,
+            "plan must be a plan's key: 1 to 64 lowercase letters, digits, '_' or '-'.",
+        )
+        .with_field("/plan"));
+    }
+    Ok(key)
+}
+
 /// Daily usage
 ///
 /// Every meter's usage on each day of the range, for charts. Owners and
@@ -53,7 +80,7 @@ async fn usage(
     ctx: TenantCtx,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<UsageHistory>, ApiError> {
-    Ok(Json(billing.usage_history(&ctx, q.days.unwrap_or(30)).await?))
+    Ok(Json(billing.usage_history(&ctx, q.days(30)?).await?))
 }
 
 /// Export daily usage
@@ -69,7 +96,7 @@ async fn usage_csv(
     Query(q): Query<HistoryQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let csv = billing.usage_csv(&ctx, q.days.unwrap_or(90)).await?;
+    let csv = billing.usage_csv(&ctx, q.days(90)?).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -128,7 +155,7 @@ async fn change_plan(
     ctx: TenantCtx,
     Json(body): Json<ChangePlan>,
 ) -> Result<Json<PlanChangeView>, ApiError> {
-    Ok(Json(billing.change_plan(&ctx, &body.plan).await?))
+    Ok(Json(billing.change_plan(&ctx, plan_key(&body)?).await?))
 }
 
 /// List invoices
@@ -170,7 +197,7 @@ async fn checkout(
     ctx: TenantCtx,
     Json(body): Json<ChangePlan>,
 ) -> Result<Json<crate::service::payments::CheckoutView>, ApiError> {
-    Ok(Json(billing.checkout(&ctx, &body.plan).await?))
+    Ok(Json(billing.checkout(&ctx, plan_key(&body)?).await?))
 }
 
 /// Stripe's webhook

@@ -39,6 +39,21 @@ pub enum StripeError {
     Network(String),
 }
 
+/// Whether `id` has the shape of Stripe's ids (`sub_…`, `cus_…`, `evt_…`):
+/// letters, digits and `_`, at most 255. Anything else never goes into a
+/// path of ours, nor into the database.
+pub fn is_id(id: &str) -> bool {
+    (1..=255).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A path with a Stripe id in it, refused if the id is not one.
+fn path_of(prefix: &str, id: &str) -> Result<String, StripeError> {
+    if !is_id(id) {
+        return Err(StripeError::Api { status: 400, message: "not a Stripe id".into() });
+    }
+    Ok(format!("{prefix}/{id}"))
+}
+
 impl StripeError {
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
@@ -177,7 +192,7 @@ impl Stripe {
     /// # Errors
     /// Stripe's error.
     pub async fn subscription(&self, id: &str) -> Result<Option<SubscriptionNow>, StripeError> {
-        let sub = match self.call(reqwest::Method::GET, &format!("/v1/subscriptions/{id}"), &vec![], None).await {
+        let sub = match self.call(reqwest::Method::GET, &path_of("/v1/subscriptions", id)?, &vec![], None).await {
             Ok(sub) => sub,
             Err(StripeError::Api { status: 404, .. }) => return Ok(None),
             Err(e) => return Err(e),
@@ -197,7 +212,7 @@ impl Stripe {
     /// Stripe's error.
     pub async fn change_plan(&self, subscription: &str, item: &str, plan: &str, key: &str) -> Result<(), StripeError> {
         let form = vec![field("items[0][id]", item), field("items[0][plan]", plan)];
-        self.call(reqwest::Method::POST, &format!("/v1/subscriptions/{subscription}"), &form, Some(key)).await?;
+        self.call(reqwest::Method::POST, &path_of("/v1/subscriptions", subscription)?, &form, Some(key)).await?;
         Ok(())
     }
 
@@ -206,7 +221,7 @@ impl Stripe {
     /// # Errors
     /// Stripe's error.
     pub async fn cancel_subscription(&self, subscription: &str) -> Result<(), StripeError> {
-        match self.call(reqwest::Method::DELETE, &format!("/v1/subscriptions/{subscription}"), &vec![], None).await {
+        match self.call(reqwest::Method::DELETE, &path_of("/v1/subscriptions", subscription)?, &vec![], None).await {
             Ok(_) | Err(StripeError::Api { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }

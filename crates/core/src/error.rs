@@ -71,6 +71,7 @@ codes! {
     InvoiceNotFound => (StatusCode::NOT_FOUND, "invoice_not_found", "No such invoice in this workspace."),
     PaymentsNotConfigured => (StatusCode::CONFLICT, "payments_not_configured", "Payment collection (Stripe) is not configured on this installation."),
     PaymentMethodRequired => (StatusCode::CONFLICT, "payment_method_required", "A paid plan needs a card first: start a Checkout session."),
+    PaymentOverdue => (StatusCode::CONFLICT, "payment_overdue", "A payment is overdue: settle it before moving to a larger plan."),
     SubscriptionExists => (StatusCode::CONFLICT, "subscription_exists", "The workspace already pays by card: change the plan instead."),
     PaymentsFailed => (StatusCode::BAD_GATEWAY, "payments_failed", "The payment provider refused or failed the request."),
     WebhookSignatureInvalid => (StatusCode::BAD_REQUEST, "webhook_signature_invalid", "The webhook's signature is missing, wrong or too old."),

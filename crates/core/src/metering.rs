@@ -306,8 +306,10 @@ pub trait Metering<Tx: Send>: Send + Sync + 'static {
     /// Asks whether a level meter (seats, sites, domains, bytes stored) may
     /// be at `level`, inside the transaction that makes it so, and records
     /// the level. The caller counts the level in that same transaction under
-    /// its write lock, so concurrent requests cannot both pass. A level that
-    /// goes down is always allowed.
+    /// its write lock, so concurrent requests cannot both pass; the limit is
+    /// the one of the plan that transaction reads (not a cached one), so a
+    /// plan change committed meanwhile counts. A level that goes down is
+    /// always allowed.
     ///
     /// # Errors
     /// [`MeteringError::Limit`] when a hard limit forbids it.
@@ -315,7 +317,6 @@ pub trait Metering<Tx: Send>: Send + Sync + 'static {
         &self,
         tx: &mut Tx,
         tenant: TenantId,
-        plan: &PlanRef,
         meter: Meter,
         level: i64,
         key: &str,

@@ -867,7 +867,13 @@ pub async fn update_operator(
     Ok(true)
 }
 
-/// Starts a console session.
+/// Opens a console session for an operator whose password hash is still
+/// `password_hash` and who is not disabled; `false` when either changed
+/// since the password was checked (a reset or a disable committed in
+/// between, whose deletion of sessions this one would otherwise escape). On
+/// PostgreSQL the operator's row is locked first, so the check and the
+/// insert see the same row as a concurrent change; SQLite's write
+/// transactions are serialised already.
 ///
 /// # Errors
 /// The database's error.
@@ -875,13 +881,20 @@ pub async fn insert_operator_session(
     tx: &mut SystemTx,
     token_hash: &[u8],
     operator: Uuid,
+    password_hash: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<(), Error> {
-    const SQL: &str =
-        "INSERT INTO operator_sessions (token_hash, operator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-    exec!(tx, sqlx::query(SQL).bind(token_hash).bind(operator).bind(now).bind(expires_at))?;
-    Ok(())
+) -> Result<bool, Error> {
+    if tx.dialect() == Dialect::Postgres {
+        const LOCK: &str = "SELECT id FROM operators WHERE id = $1 FOR UPDATE";
+        exec!(tx, sqlx::query(LOCK).bind(operator))?;
+    }
+    const SQL: &str = "INSERT INTO operator_sessions (token_hash, operator_id, created_at, expires_at) \
+        SELECT $1, $2, $3, $4 WHERE EXISTS \
+        (SELECT 1 FROM operators WHERE id = $2 AND password_hash = $5 AND disabled_at IS NULL)";
+    let inserted =
+        exec!(tx, sqlx::query(SQL).bind(token_hash).bind(operator).bind(now).bind(expires_at).bind(password_hash))?;
+    Ok(inserted == 1)
 }
 
 /// The operator of a live session of an enabled operator.

@@ -294,6 +294,8 @@ impl App {
                 .layer(PropagateRequestIdLayer::new(stackpro_core::error::REQUEST_ID_HEADER.clone()))
                 .layer(from_fn(http::problems)),
         );
+        // Around everything (a layer on a router's only fallback wraps it whole).
+        let router = Router::new().fallback_service(router).layer(from_fn(http::console_unseen));
         Ok(App { router, state, worker, blobs: parts.blobs, bus: parts.bus, config: cfg })
     }
 

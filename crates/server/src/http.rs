@@ -44,6 +44,7 @@ pub async fn problems(req: Request, next: Next) -> Response {
         return res;
     }
     let request_id = request_id.and_then(|v| v.to_str().ok().map(str::to_owned));
+
     if let Some(err) = res.extensions().get::<ApiError>().cloned() {
         if let Some(cause) = err.cause() {
             tracing::error!(error.cause_chain = ?cause, error.code = %err.code(), "request failed");
@@ -75,6 +76,23 @@ pub async fn problems(req: Request, next: Next) -> Response {
         }
     }
     res
+}
+
+/// The operator console answers as if it did not exist, wrong methods
+/// included: a 405 and its `Allow` would tell that something is there. The
+/// outermost layer, as axum adds `Allow` after the layers of a route.
+pub async fn console_unseen(req: Request, next: Next) -> Response {
+    let console = req.uri().path().starts_with("/api/v1/operator/");
+    let res = next.run(req).await;
+    if !console || res.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return res;
+    }
+    let request_id = res.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok().map(str::to_owned));
+    let mut out =
+        problem_response(&ApiError::new(Code::RouteNotFound, "No endpoint answers at this path."), request_id);
+    keep_headers(&res, &mut out);
+    out.headers_mut().remove(header::ALLOW);
+    out
 }
 
 /// Carries the headers set by inner layers (security headers, `Allow`,

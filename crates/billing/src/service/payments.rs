@@ -420,9 +420,15 @@ impl Billing {
         let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
             return Err(Error::WebhookSignature("an event without id or type".into()));
         };
+        if !stripe::is_id(id) || kind.len() > 100 || !kind.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::WebhookSignature("an event id or type Stripe does not send".into()));
+        }
         let created = event["created"].as_i64().unwrap_or(0);
         let object = &event["data"]["object"];
-        let customer = object["customer"].as_str().or_else(|| object["id"].as_str().filter(|i| i.starts_with("cus_")));
+        let customer = object["customer"]
+            .as_str()
+            .or_else(|| object["id"].as_str().filter(|i| i.starts_with("cus_")))
+            .filter(|c| stripe::is_id(c));
         let outcome = |r: &str| Ok(WebhookOutcome { received: true, result: r.into() });
         let Some(customer) = customer else { return outcome("ignored") };
         let mut sys = self.0.db.system_read().await?;
@@ -433,22 +439,23 @@ impl Billing {
             return outcome("ignored");
         };
         // A subscription as it is now, and our plan for its Stripe plan.
-        let subscription = match (kind.starts_with("customer.subscription."), object["id"].as_str()) {
-            (true, Some(sub)) => {
-                let now = payments.stripe.subscription(sub).await.map_err(to_error)?;
-                let ours = match now.as_ref().and_then(|s| s.plan.clone()) {
-                    Some(p) => {
-                        let mut sys = self.0.db.system_read().await?;
-                        let ours = store::plan_of_stripe(&mut sys, &p).await?;
-                        sys.commit().await?;
-                        ours
-                    }
-                    None => None,
-                };
-                Some((sub.to_owned(), now.filter(|s| s.customer == customer), ours))
-            }
-            _ => None,
-        };
+        let subscription =
+            match (kind.starts_with("customer.subscription."), object["id"].as_str().filter(|i| stripe::is_id(i))) {
+                (true, Some(sub)) => {
+                    let now = payments.stripe.subscription(sub).await.map_err(to_error)?;
+                    let ours = match now.as_ref().and_then(|s| s.plan.clone()) {
+                        Some(p) => {
+                            let mut sys = self.0.db.system_read().await?;
+                            let ours = store::plan_of_stripe(&mut sys, &p).await?;
+                            sys.commit().await?;
+                            ours
+                        }
+                        None => None,
+                    };
+                    Some((sub.to_owned(), now.filter(|s| s.customer == customer), ours))
+                }
+                _ => None,
+            };
 
         let now = self.now();
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
@@ -458,7 +465,7 @@ impl Billing {
         }
         let account = self.account(&mut tx).await?;
         let current = self.plan_ref(&mut tx).await?;
-        let invoice = object["id"].as_str().unwrap_or_default();
+        let invoice = object["id"].as_str().filter(|i| stripe::is_id(i)).unwrap_or_default();
         let stale = account.stripe_invoice_event_at.is_some_and(|at| created < at);
         let result = match (kind, subscription) {
             ("invoice.paid" | "invoice.payment_succeeded", _) if stale => "stale",
@@ -472,7 +479,8 @@ impl Billing {
                         store::set_invoice_event(&mut tx, None, created).await?;
                         store::set_past_due(&mut tx, None, now).await?;
                         if matches!(current.status, PlanStatus::PastDue | PlanStatus::Restricted) {
-                            store::set_plan(&mut tx, &current.key, standing(&current.key, None).as_str()).await?;
+                            let standing = super::plans::standing(&current.key, false, current.status);
+                            store::set_plan(&mut tx, &current.key, standing.as_str()).await?;
                         }
                     }
                 }
@@ -526,8 +534,7 @@ impl Billing {
                         // Adopted only when Stripe's plan is not the one we gave it.
                         if let Some(plan) = ours.as_deref().filter(|p| Some(*p) != account.stripe_plan.as_deref()) {
                             if plan != current.key {
-                                let standing = standing(plan, Some((&account, current.status)));
-                                self.apply_plan(&mut tx, &current.key, plan, standing, "stripe", now).await?;
+                                self.apply_plan(&mut tx, &current.key, plan, "stripe", now).await?;
                                 store::set_scheduled(&mut tx, None, now).await?;
                             }
                         }
@@ -543,15 +550,7 @@ impl Billing {
                     // Ended (or unknown to Stripe): the workspace drops to free
                     // if it was the subscription we hold.
                     None if ours_now => {
-                        self.apply_plan(
-                            &mut tx,
-                            &current.key,
-                            FREE,
-                            standing(FREE, Some((&account, current.status))),
-                            "stripe",
-                            now,
-                        )
-                        .await?;
+                        self.apply_plan(&mut tx, &current.key, FREE, "stripe", now).await?;
                         store::set_scheduled(&mut tx, None, now).await?;
                         store::set_stripe_subscription(&mut tx, None, None, None).await?;
                         "applied"
@@ -676,22 +675,5 @@ impl Billing {
     /// The job handler of [`USAGE_JOB`].
     pub fn usage_job(&self) -> UsageJob {
         UsageJob(self.clone())
-    }
-}
-
-/// The standing a workspace has on `plan`: past due (or restricted) while a
-/// payment is overdue, whatever the plan; else trialing on the trial and
-/// active on any other.
-fn standing(plan: &str, account: Option<(&store::AccountRow, PlanStatus)>) -> PlanStatus {
-    match account {
-        Some((a, status)) if a.past_due_since.is_some() => {
-            if status == PlanStatus::Restricted {
-                PlanStatus::Restricted
-            } else {
-                PlanStatus::PastDue
-            }
-        }
-        _ if plan == crate::model::TRIAL => PlanStatus::Trialing,
-        _ => PlanStatus::Active,
     }
 }

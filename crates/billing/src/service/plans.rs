@@ -152,32 +152,8 @@ impl Billing {
             label: Some("billing".into()),
             ip: None,
         };
-        let upgrade =
-            (target.rank, target.price_cents) > (from.rank, from.price_cents) || from.key == FREE || from.key == TRIAL;
-        if upgrade {
-            // With Stripe, the first paid plan starts through Checkout, where
-            // the card is collected; later changes move the subscription.
-            if self.payments_configured() && target.price_cents > 0 && account.stripe_subscription_id.is_none() {
-                return Err(Error::PaymentMethodRequired(target.name.clone()));
-            }
-            self.apply_plan(&mut tx, &current.key, &target.key, PlanStatus::Active, "upgrade", now).await?;
-            store::set_scheduled(&mut tx, None, now).await?;
-            let details = serde_json::json!({ "from": current.key, "to": target.key });
-            self.0.security.audit(&mut tx, &actor, "billing.plan_upgraded", None, details).await?;
-            let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(ctx.tenant)]).await?;
-            tx.commit().await?;
-            self.0.security.announce(pending).await;
-            return Ok(PlanChangeView {
-                outcome: "upgraded".into(),
-                plan: target.key.clone(),
-                effective_at: now,
-                message: format!(
-                    "The workspace is on {} from now on. This month's invoice charges each plan for the time it was used.",
-                    target.name
-                ),
-            });
-        }
-        // A downgrade: the levels in use must fit the smaller plan's hard limits.
+        // The levels in use must fit the chosen plan's hard limits, whether
+        // it applies now or at the period's end.
         let values = self.values_in(&mut tx, &period).await?;
         let over: Vec<serde_json::Value> = Meter::ALL
             .iter()
@@ -203,6 +179,42 @@ impl Billing {
                 serde_json::Value::Array(over),
             ));
         }
+        // Leaving the trial applies at once, whatever the plan; otherwise a
+        // dearer plan applies at once and a cheaper one at the period's end.
+        let upgrade = from.key == TRIAL
+            || (from.key == FREE && target.price_cents > 0)
+            || (target.rank, target.price_cents) > (from.rank, from.price_cents);
+        if upgrade {
+            if account.past_due_since.is_some() && target.price_cents > 0 {
+                return Err(Error::PaymentOverdue(target.name.clone()));
+            }
+            // With Stripe, the first paid plan starts through Checkout, where
+            // the card is collected; later changes move the subscription.
+            if self.payments_configured() && target.price_cents > 0 && account.stripe_subscription_id.is_none() {
+                return Err(Error::PaymentMethodRequired(target.name.clone()));
+            }
+            self.apply_plan(&mut tx, &current.key, &target.key, "upgrade", now).await?;
+            store::set_scheduled(&mut tx, None, now).await?;
+            let details = serde_json::json!({ "from": current.key, "to": target.key });
+            self.0.security.audit(&mut tx, &actor, "billing.plan_upgraded", None, details).await?;
+            let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(ctx.tenant)]).await?;
+            tx.commit().await?;
+            self.0.security.announce(pending).await;
+            let message = if target.price_cents > 0 {
+                format!(
+                    "The workspace is on {} from now on. This month's invoice charges each plan for the time it was used.",
+                    target.name
+                )
+            } else {
+                format!("The workspace is on {} from now on.", target.name)
+            };
+            return Ok(PlanChangeView {
+                outcome: "upgraded".into(),
+                plan: target.key.clone(),
+                effective_at: now,
+                message,
+            });
+        }
         store::set_scheduled(&mut tx, Some(&target.key), now).await?;
         let details = serde_json::json!({ "from": current.key, "to": target.key, "at": period.end });
         self.0.security.audit(&mut tx, &actor, "billing.plan_downgrade_scheduled", None, details).await?;
@@ -220,17 +232,21 @@ impl Billing {
         })
     }
 
-    /// Sets the plan and standing, recording the change for proration and,
-    /// with Stripe, queueing the subscription's sync in the same transaction.
+    /// Sets the plan, recording the change for proration and, with Stripe,
+    /// queueing the subscription's sync in the same transaction. The
+    /// standing follows the plan ([`standing`]): a payment overdue stays
+    /// overdue (and restricted stays restricted) whatever the plan.
     pub(crate) async fn apply_plan(
         &self,
         tx: &mut TenantTx,
         from: &str,
         to: &str,
-        status: PlanStatus,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), Error> {
+        let account = self.account(tx).await?;
+        let current = self.plan_ref(tx).await?;
+        let status = standing(to, account.past_due_since.is_some(), current.status);
         store::set_plan(tx, to, status.as_str()).await?;
         if from != to {
             store::insert_plan_change(tx, at, from, to, reason).await?;
@@ -265,8 +281,7 @@ impl Billing {
         stackpro_security::store::lock_tenant(&mut tx).await?;
         self.account(&mut tx).await?;
         let current = self.plan_ref(&mut tx).await?;
-        let status = if target.key == TRIAL { PlanStatus::Trialing } else { PlanStatus::Active };
-        self.apply_plan(&mut tx, &current.key, &target.key, status, reason, at).await?;
+        self.apply_plan(&mut tx, &current.key, &target.key, reason, at).await?;
         store::set_scheduled(&mut tx, None, self.now()).await?;
         let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(tenant)]).await?;
         tx.commit().await?;
@@ -277,5 +292,17 @@ impl Billing {
     /// The plans a workspace may choose.
     pub fn plans(&self) -> PlanList {
         PlanList { items: self.0.catalogue.all().into_iter().filter(|p| p.selectable).map(PlanView::from).collect() }
+    }
+}
+
+/// The standing a workspace has on `plan`: past due, or restricted once the
+/// grace period is over, while a payment is overdue, whatever the plan; else
+/// trialing on the trial and active on any other.
+pub(crate) fn standing(plan: &str, overdue: bool, status: PlanStatus) -> PlanStatus {
+    match status {
+        PlanStatus::Restricted if overdue => PlanStatus::Restricted,
+        _ if overdue => PlanStatus::PastDue,
+        _ if plan == TRIAL => PlanStatus::Trialing,
+        _ => PlanStatus::Active,
     }
 }

@@ -63,14 +63,14 @@ impl Billing {
             let account = self.account(&mut tx).await?;
             let current = self.plan_ref(&mut tx).await?;
             if trial_over && current.key == TRIAL {
-                self.apply_plan(&mut tx, TRIAL, FREE, PlanStatus::Active, "trial_ended", now).await?;
+                self.apply_plan(&mut tx, TRIAL, FREE, "trial_ended", now).await?;
                 report.trials_ended += 1;
             }
             if let (Some(to), Some(at)) = (&account.scheduled_plan, account.scheduled_at) {
                 if Period::of(at).end <= now {
                     // At the boundary itself, so the invoices split there.
                     let boundary = Period::of(at).end;
-                    self.apply_plan(&mut tx, &current.key, to, PlanStatus::Active, "downgrade", boundary).await?;
+                    self.apply_plan(&mut tx, &current.key, to, "downgrade", boundary).await?;
                     store::set_scheduled(&mut tx, None, now).await?;
                     report.downgraded += 1;
                 }

@@ -80,13 +80,22 @@ impl Billing {
         quantity: i64,
     ) -> Result<Reservation, Error> {
         let (p, limit) = limit_of(&self.0.catalogue, plan, meter);
-        let Limit::Hard { included } = *limit else { return Ok(Reservation::none()) };
         let now = self.now();
         let period = Period::of(now);
         let key = counter_key(tenant, meter, &period);
         let ttl = (period.end - now).to_std().unwrap_or_default() + std::time::Duration::from_secs(86_400);
         let counters = &self.0.counters;
-        let value = match counters.add_if_present(&key, quantity).await? {
+        // A counter, once made, follows every use whatever the plan allows,
+        // so a plan that limits again (a downgrade, a payment overdue) finds
+        // it true.
+        let present = counters.add_if_present(&key, quantity).await?;
+        let Limit::Hard { included } = *limit else {
+            return Ok(match present {
+                Some(_) => self.give_back_on_drop(key, quantity, ttl),
+                None => Reservation::none(),
+            });
+        };
+        let value = match present {
             Some(v) => v,
             None => {
                 let used = self.period_total(tenant, meter, &period).await?;
@@ -98,8 +107,13 @@ impl Billing {
             let _ = counters.incr(&key, -quantity, ttl).await;
             return Err(Error::Limit(self.limit_reached(p, meter, included, value - quantity, value)));
         }
-        let counters = counters.clone();
-        Ok(Reservation::new(move || {
+        Ok(self.give_back_on_drop(key, quantity, ttl))
+    }
+
+    /// A reservation that gives `quantity` back to the counter unless kept.
+    fn give_back_on_drop(&self, key: String, quantity: i64, ttl: std::time::Duration) -> Reservation {
+        let counters = self.0.counters.clone();
+        Reservation::new(move || {
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 rt.spawn(async move {
                     if let Err(e) = counters.incr(&key, -quantity, ttl).await {
@@ -107,7 +121,7 @@ impl Billing {
                     }
                 });
             }
-        }))
+        })
     }
 
     /// Records usage in the caller's transaction, once per key; `true` when
@@ -140,14 +154,8 @@ impl Billing {
     ///
     /// # Errors
     /// [`Error::Limit`], or the database's error.
-    pub async fn set_level(
-        &self,
-        tx: &mut TenantTx,
-        plan: &PlanRef,
-        meter: Meter,
-        level: i64,
-        key: &str,
-    ) -> Result<(), Error> {
+    pub async fn set_level(&self, tx: &mut TenantTx, meter: Meter, level: i64, key: &str) -> Result<(), Error> {
+        let plan = &self.plan_ref(tx).await?;
         let (p, limit) = limit_of(&self.0.catalogue, plan, meter);
         let before = store::last_level(tx, meter.as_str()).await?.unwrap_or(0);
         if level > before && !limit.allows(level) {
@@ -223,10 +231,9 @@ impl Billing {
             if meter.aggregation().is_level() {
                 continue;
             }
-            if let (_, Limit::Hard { .. }) = limit_of(&self.0.catalogue, &plan, meter) {
-                let key = format!("usage:{tenant}:{}:{label}", meter.as_str());
-                let _ = self.0.counters.add_if_present(&key, qty).await;
-            }
+            // Whatever the plan allows now: the counter, if made, stays true.
+            let key = format!("usage:{tenant}:{}:{label}", meter.as_str());
+            let _ = self.0.counters.add_if_present(&key, qty).await;
         }
         Ok(new)
     }
@@ -484,12 +491,11 @@ impl stackpro_core::metering::Metering<TenantTx> for WeakBilling {
         &self,
         tx: &mut TenantTx,
         _tenant: TenantId,
-        plan: &PlanRef,
         meter: Meter,
         level: i64,
         key: &str,
     ) -> Result<(), stackpro_core::metering::MeteringError> {
-        Ok(self.get()?.set_level(tx, plan, meter, level, key).await?)
+        Ok(self.get()?.set_level(tx, meter, level, key).await?)
     }
 
     fn has_feature(&self, plan: &PlanRef, feature: stackpro_core::Feature) -> bool {

@@ -96,7 +96,7 @@ impl Security {
         };
         store::lock_tenant(&mut tx).await?;
         store::insert_user(&mut tx, &user).await?;
-        self.meter_seats(&mut tx, &ctx.plan).await?;
+        self.meter_seats(&mut tx).await?;
         let token = random_token("");
         store::insert_user_token(&mut tx, user.id, "invite", &token_hash(&token), now, Duration::days(INVITE_TTL_DAYS))
             .await?;
@@ -223,7 +223,7 @@ impl Security {
         // What they sent, they can no longer stand behind.
         let invitations = store::withdraw_invitations_of(&mut tx, id).await?;
         store::delete_user(&mut tx, id).await?;
-        self.meter_seats(&mut tx, &ctx.plan).await?;
+        self.meter_seats(&mut tx).await?;
         self.audit(
             &mut tx,
             &actor,

@@ -18,7 +18,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use stackpro_core::ids::{ApiKeyId, TenantId, UserId};
-use stackpro_core::metering::{Meter, Metering, PlanRef};
+use stackpro_core::metering::{Meter, Metering};
 use stackpro_core::{Clock, Principal, Role, TenantCtx};
 use stackpro_store::jobs::{self, JobError, JobHandler, NewJob};
 use stackpro_store::{Bus, Counters, Db, TenantTx};
@@ -195,11 +195,11 @@ impl Security {
 
     /// Records the tenant's seats (members and invitations) after a change in
     /// the transaction, refused when the plan's hard limit is exceeded.
-    pub(crate) async fn meter_seats(&self, tx: &mut TenantTx, plan: &PlanRef) -> Result<(), Error> {
+    pub(crate) async fn meter_seats(&self, tx: &mut TenantTx) -> Result<(), Error> {
         let metering = &self.0.metering.get().ok_or(Error::Crypto("metering is not configured".into()))?.0;
         let seats = store::count_seats(tx).await?;
         let key = format!("seats:{}", Uuid::now_v7());
-        metering.set_level(tx, tx.tenant_id(), plan, Meter::Seats, seats, &key).await.map_err(Error::from)
+        metering.set_level(tx, tx.tenant_id(), Meter::Seats, seats, &key).await.map_err(Error::from)
     }
 
     /// Argon2 password verifications done since start (each costs about

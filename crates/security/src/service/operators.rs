@@ -125,8 +125,16 @@ impl Security {
         let now = self.now();
         let expires_at = now + Duration::hours(OPERATOR_SESSION_HOURS);
         let mut tx = self.0.db.system_tx().await?;
-        store::insert_operator_session(&mut tx, &token_hash(&token), row.id, now, expires_at).await?;
+        let opened =
+            store::insert_operator_session(&mut tx, &token_hash(&token), row.id, &row.password_hash, now, expires_at)
+                .await?;
         tx.commit().await?;
+        if !opened {
+            // The password was reset, or the operator disabled, while this
+            // sign-in was being checked.
+            tracing::warn!(%ip, "operator sign-in refused: the account changed meanwhile");
+            return Err(Error::InvalidCredentials);
+        }
         tracing::info!(operator = %row.email, %ip, "operator signed in");
         Ok(OperatorSession { access_token: token, expires_at, email: row.email })
     }

@@ -58,7 +58,7 @@ impl Security {
         )
         .await?;
         let tenant = store::tenant(&mut tx).await?.ok_or_else(|| Error::TenantNotFound(tenant_id.to_string()))?;
-        self.meter_seats(&mut tx, &tenant.plan_ref()).await?;
+        self.meter_seats(&mut tx).await?;
         Ok((tx, tenant, owner))
     }
 

@@ -98,6 +98,76 @@ async fn fifty_concurrent_api_key_requests_against_ten_allowed_leave_exactly_ten
     assert_eq!(in_ledger, 10);
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_hard_limit_that_returns_after_an_unlimited_plan_counts_the_requests_made_meanwhile(
+    #[case] backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.plans = Some(json!({
+            "trial": { "limits": { "api_requests": { "kind": "hard", "included": 10 } } },
+            "professional": { "limits": { "api_requests": { "kind": "unlimited" } } },
+        }))
+    })
+    .await;
+    let ann = app.signup("ann").await;
+    let (key, _) = app.api_key(&ann, &["read"]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.get("/api/v1/me", &key).await.status().as_u16());
+    }
+    app.billing.set_plan(tenant(&ann), "professional", "test").await.unwrap();
+    for _ in 0..10 {
+        statuses.push(app.get("/api/v1/me", &key).await.status().as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // Back on the limited plan, the fifteen requests of this period count.
+    app.billing.set_plan(tenant(&ann), "trial", "test").await.unwrap();
+    let res = app.get("/api/v1/me", &key).await;
+    assert_eq!(res.status(), 402, "15 requests made against a limit of 10");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((body["current"].as_i64(), body["limit"].as_i64()), (Some(15), Some(10)), "{body}");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn leaving_the_trial_for_a_smaller_plan_is_refused_over_its_hard_limits_and_malformed_input_changes_nothing(
+    #[case] backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, |c| c.plans = None).await;
+    let ann = app.signup("ann").await;
+    for who in ["b", "c"] {
+        app.invite(&ann.access, &format!("{who}@ann.test"), "member").await;
+    }
+    let res = app.post("/api/v1/billing/plan", Some(&ann.access), json!({ "plan": "free" })).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "downgrade_refused");
+    assert_eq!(body["over_limits"][0], json!({ "meter": "seats", "current": 3, "limit": 2 }));
+
+    let long = "x".repeat(3000);
+    for plan in ["STARTER", "", long.as_str(), "star ter"] {
+        let res = app.post("/api/v1/billing/plan", Some(&ann.access), json!({ "plan": plan })).await;
+        assert_eq!(res.status(), 400, "{plan:.20}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_body");
+        assert!(body["detail"].as_str().unwrap().len() < 200, "the key is not echoed: {body}");
+    }
+    for days in ["0", "-1", "401", "9223372036854775807"] {
+        for path in ["/api/v1/billing/usage", "/api/v1/billing/usage.csv"] {
+            let res = app.get(&format!("{path}?days={days}"), &ann.access).await;
+            assert_eq!(res.status(), 400, "{path}?days={days}");
+            assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_query");
+        }
+    }
+    let me: Value = app.get("/api/v1/me", &ann.access).await.json().await.unwrap();
+    assert_eq!(me["tenant"]["plan"], "trial", "nothing changed");
+}
+
 async fn events_of(app: &TestApp, who: &Account, meter: Meter) -> (i64, i64) {
     let mut tx = app.db.tenant_read_for(tenant(who)).await.unwrap();
     let n = stackpro_billing::store::count_events(&mut tx, meter.as_str()).await.unwrap();
@@ -398,7 +468,7 @@ async fn the_forecast_follows_a_weekly_pattern_prices_it_through_the_tiers_and_t
     assert!(csv.starts_with("day,meter,unit,value\n"));
     assert!(csv.contains("2026-03-19,ai_queries,questions,30\n"), "{csv}");
     let res = app.get("/api/v1/billing/usage?days=0", &ann.access).await;
-    assert_eq!(res.status(), 200, "the range is clamped to 1 to 400 days");
+    assert_eq!(res.status(), 400, "the range is 1 to 400 days");
     let bob = app.member(&ann, "bob", "member").await;
     assert_eq!(app.get("/api/v1/billing/forecast", &bob.access).await.status(), 403);
 }

@@ -230,6 +230,15 @@ async fn a_failed_renewal_makes_the_workspace_past_due_with_an_email_and_the_pai
     assert_eq!(o["status"], "past_due");
     assert!(o["past_due_since"].is_string() && o["restricted_at"].is_string(), "{o:#}");
     assert_eq!(o["effective_plan"], "starter", "the plan holds during the grace period");
+    // No dearer plan while a payment is overdue; the standing survives.
+    let res = app.post("/api/v1/billing/plan", Some(&ann.access), json!({ "plan": "professional" })).await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "payment_overdue");
+    assert_eq!(overview(&app, &ann).await["status"], "past_due");
+    // A signed event with an id Stripe never sends is refused, not stored.
+    let odd = event("evt_\u{0}x", "invoice.paid", json!({ "id": "in_9", "object": "invoice", "customer": "cus_x" }));
+    let (status, body) = deliver(&app, &odd, Some(&stripe_signature(&odd, WEBHOOK_SECRET, now))).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("webhook_signature_invalid")), "{body}");
     app.drain_jobs().await;
     let mails = smtpd.wait_for(before + 1).await;
     assert!(mails[before..].iter().any(|m| m.contains("Payment failed")), "{:#?}", &mails[before..]);

@@ -142,6 +142,18 @@ async fn the_console_answers_404_to_owners_api_keys_and_strangers_and_its_sessio
             "no credentials on {path}"
         );
     }
+    // Nor do other methods tell that something is there.
+    for (method, path) in [
+        (reqwest::Method::PUT, "/api/v1/operator/billing"),
+        (reqwest::Method::POST, "/api/v1/operator/me"),
+        (reqwest::Method::GET, "/api/v1/operator/session"),
+    ] {
+        let res = app.send(method.clone(), path, Some(&ann.access), None).await;
+        assert_eq!(res.status(), 404, "{method} {path}");
+        assert!(res.headers().get("allow").is_none(), "{method} {path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], missing["code"], "{method} {path}");
+    }
     if matches!(backend, Backend::Postgres) {
         // The second wall: the role requests run as cannot read operators at all.
         for table in ["operators", "operator_sessions"] {
