@@ -29,9 +29,20 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// Everything a handler may extract with `State`.
+/// Everything a handler may extract with `State`. axum clones the state
+/// for every request: one shared pointer, not a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct AppParts {
     /// Identity and security.
     pub security: Security,
     /// The authenticator behind the `TenantCtx` extractor.
@@ -222,7 +233,7 @@ impl App {
         let openapi = with_server_errors(openapi);
         let openapi = Arc::new(openapi.to_pretty_json().context("rendering OpenAPI")?);
         let lifecycle = Lifecycle::default();
-        let state = AppState {
+        let state = AppState(Arc::new(AppParts {
             auth: Arc::new(MeteredAuth { security: parts.security.clone(), billing: parts.billing.clone() }),
             security: parts.security.clone(),
             db: parts.db.clone(),
@@ -232,7 +243,7 @@ impl App {
             redis: parts.redis.clone(),
             lifecycle: lifecycle.clone(),
             billing: parts.billing.clone(),
-        };
+        }));
         let flusher = parts.billing.clone();
         tokio::spawn(async move {
             loop {
@@ -282,7 +293,7 @@ impl App {
             .fallback(http::not_found)
             .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
             .layer(RequestBodyTimeoutLayer::new(cfg.body_read_timeout))
-            .layer(from_fn_with_state(edge, http::edge))
+            .layer(from_fn_with_state(Arc::new(edge), http::edge))
             .with_state(state.clone());
         if let Some(cors) = http::cors(&cfg.cors_origins) {
             router = router.layer(cors);

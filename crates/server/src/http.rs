@@ -17,6 +17,7 @@ use stackpro_core::tenancy::CtxSlot;
 use stackpro_core::{ApiError, ClientIp, Code};
 use stackpro_security::events::{Recorder, Refusal};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The span of one request. `route` (the matched path, never the raw URI) is
@@ -110,8 +111,8 @@ pub async fn not_found() -> ApiError {
     ApiError::new(Code::RouteNotFound, "No endpoint answers at this path.")
 }
 
-/// What the edge middleware needs.
-#[derive(Clone)]
+/// What the edge middleware needs (shared: the middleware's state is cloned
+/// for every request).
 pub struct Edge {
     /// Where request counts and latencies go.
     pub metrics: Metrics,
@@ -149,7 +150,7 @@ fn is_refusal(code: Code) -> bool {
 /// the client IP, bounds the request's time, records the matched route, the
 /// metrics and refused requests, and sets the headers that hold on every
 /// answer.
-pub async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
+pub async fn edge(State(edge): State<Arc<Edge>>, mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = method_label(req.method());
     let route = req.extensions().get::<MatchedPath>().cloned();

@@ -10,9 +10,19 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-/// The application's metrics.
+/// The application's metrics, shared (cloned for every request).
 #[derive(Clone)]
-pub struct Metrics {
+pub struct Metrics(std::sync::Arc<MetricSet>);
+
+impl std::ops::Deref for Metrics {
+    type Target = MetricSet;
+    fn deref(&self) -> &MetricSet {
+        &self.0
+    }
+}
+
+/// What [`Metrics`] holds.
+pub struct MetricSet {
     registry: Registry,
     /// Requests by method, matched route and status.
     pub requests: IntCounterVec,
@@ -86,7 +96,15 @@ impl Metrics {
             IntCounter::new("password_verifications_total", "Argon2 password verifications since start")?;
         registry.register(Box::new(events_dropped.clone()))?;
         registry.register(Box::new(password_verifications.clone()))?;
-        Ok(Metrics { registry, requests, latency, refusals, connections, events_dropped, password_verifications })
+        Ok(Metrics(std::sync::Arc::new(MetricSet {
+            registry,
+            requests,
+            latency,
+            refusals,
+            connections,
+            events_dropped,
+            password_verifications,
+        })))
     }
 
     /// The text exposition format.
