@@ -320,10 +320,14 @@ pub struct AccountRow {
     pub stripe_failed_invoice: Option<String>,
     /// The creation time (Unix seconds) of the newest invoice event applied.
     pub stripe_invoice_event_at: Option<i64>,
+    /// Since when the workspace holds a subscription (a change of
+    /// subscription keeps it).
+    pub stripe_subscribed_at: Option<DateTime<Utc>>,
 }
 
 const ACCOUNT_COLS: &str = "trial_ends_at, scheduled_plan, scheduled_at, past_due_since, stripe_customer_id, \
-     stripe_subscription_id, stripe_item_id, stripe_plan, stripe_synced_on, stripe_failed_invoice, stripe_invoice_event_at";
+     stripe_subscription_id, stripe_item_id, stripe_plan, stripe_synced_on, stripe_failed_invoice, stripe_invoice_event_at, \
+     stripe_subscribed_at";
 
 /// The account, if billing has seen the tenant.
 ///
@@ -620,11 +624,19 @@ pub async fn set_stripe_subscription(
     subscription: Option<&str>,
     item: Option<&str>,
     plan: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    const SQL: &str = "UPDATE billing_accounts SET stripe_subscription_id = $2, stripe_item_id = $3, stripe_plan = $4 \
-                       WHERE tenant_id = $1";
+    // Subscribed since the first subscription of an unbroken run; none
+    // without one.
+    const SQL: &str =
+        "UPDATE billing_accounts SET stripe_subscription_id = $2, stripe_item_id = $3, stripe_plan = $4, \
+                       stripe_subscribed_at = $5 WHERE tenant_id = $1";
     let tenant = tx.tenant_id();
-    exec!(tx, sqlx::query(SQL).bind(tenant).bind(subscription).bind(item).bind(plan))?;
+    let since = match subscription {
+        Some(_) => Some(account(tx).await?.and_then(|a| a.stripe_subscribed_at).unwrap_or(now)),
+        None => None,
+    };
+    exec!(tx, sqlx::query(SQL).bind(tenant).bind(subscription).bind(item).bind(plan).bind(since))?;
     Ok(())
 }
 

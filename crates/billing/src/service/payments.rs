@@ -10,7 +10,7 @@
 //! - **Usage.** A daily job posts, as invoice items, what each soft limit's
 //!   overage charge (as our own invoice computes it) has grown by since the
 //!   items already posted, for the current period and the one before (late
-//!   usage). One item at most per workspace, meter, period and day: a row is
+//!   usage), each only if the workspace held its subscription then. One item at most per workspace, meter, period and day: a row is
 //!   written `pending` before the call and `posted` after it, and a
 //!   `pending` row found by a later run (the process died in between) is
 //!   first looked up at Stripe by its tag. So a sync killed half-way and run
@@ -200,7 +200,7 @@ impl Billing {
         if now_account.stripe_subscription_id != account.stripe_subscription_id || now_plan.key != plan_ref.key {
             return Err(Error::Payments("the plan or subscription changed during the sync; trying again".into(), true));
         }
-        store::set_stripe_subscription(&mut tx, sub.as_deref(), item.as_deref(), synced.as_deref()).await?;
+        store::set_stripe_subscription(&mut tx, sub.as_deref(), item.as_deref(), synced.as_deref(), self.now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -239,9 +239,9 @@ impl Billing {
     }
 
     /// Posts one workspace's overage: for the current period and the one
-    /// before (late usage), what each soft limit's overage charge has grown
-    /// by since the items already posted, one item per meter, period and
-    /// day.
+    /// before (late usage), if it was subscribed then, what each soft
+    /// limit's overage charge has grown by since the items already posted,
+    /// one item per meter, period and day.
     pub(crate) async fn sync_usage_of(&self, stripe: &Stripe, tenant: TenantId) -> Result<usize, Error> {
         let now = self.now();
         let today = now.date_naive();
@@ -262,7 +262,14 @@ impl Billing {
                 posted += 1;
             }
         }
-        for period in [previous, current] {
+        // Only the periods the workspace was subscribed in: what came before
+        // it gave Stripe a card was invoiced here, not collected.
+        let periods = match account.stripe_subscribed_at {
+            Some(since) if since < current.start => vec![previous, current],
+            Some(_) => vec![current],
+            None => vec![],
+        };
+        for period in periods {
             let mut tx = self.0.db.tenant_read_for(tenant).await?;
             let charged = self.overage_charges(&mut tx, period, now).await?;
             tx.commit().await?;
@@ -538,8 +545,14 @@ impl Billing {
                                 store::set_scheduled(&mut tx, None, now).await?;
                             }
                         }
-                        store::set_stripe_subscription(&mut tx, Some(&live.id), live.item.as_deref(), ours.as_deref())
-                            .await?;
+                        store::set_stripe_subscription(
+                            &mut tx,
+                            Some(&live.id),
+                            live.item.as_deref(),
+                            ours.as_deref(),
+                            now,
+                        )
+                        .await?;
                         if matches!(live.status.as_str(), "past_due" | "unpaid") && account.past_due_since.is_none() {
                             store::set_past_due(&mut tx, Some(now), now).await?;
                             let key = self.plan_ref(&mut tx).await?.key;
@@ -552,7 +565,7 @@ impl Billing {
                     None if ours_now => {
                         self.apply_plan(&mut tx, &current.key, FREE, "stripe", now).await?;
                         store::set_scheduled(&mut tx, None, now).await?;
-                        store::set_stripe_subscription(&mut tx, None, None, None).await?;
+                        store::set_stripe_subscription(&mut tx, None, None, None, now).await?;
                         "applied"
                     }
                     None => "ignored",

@@ -446,6 +446,16 @@ async fn the_usage_sync_killed_half_way_and_run_again_posts_each_overage_once(#[
     let app = TestApp::spawn_with(backend, with_stripe(&peer)).await;
     peer.send_webhooks_to(&app).await;
     let ann = app.signup("ann").await;
+    // Last month, before it gave Stripe a card, the workspace was on Starter
+    // and went 100 AI questions over: invoiced here, never charged through
+    // Stripe.
+    let tenant: stackpro_core::ids::TenantId = ann.tenant_id.parse().unwrap();
+    let this_month = chrono::Datelike::with_day(&chrono::Utc::now().date_naive(), 1).unwrap();
+    let last_month = (this_month - chrono::Duration::days(10)).and_hms_opt(12, 0, 0).unwrap().and_utc();
+    app.billing.set_plan_since(tenant, "starter", "test", last_month - chrono::Duration::days(5)).await.unwrap();
+    let before =
+        NewEvent { meter: Meter::AiQueries, quantity: 600, occurred_at: last_month, key: "e-last-month".into() };
+    app.billing.record_batch(tenant, &[before]).await.unwrap();
     let o = subscribe(&app, &peer, &ann, "professional").await;
     let customer = o["stripe"]["customer"].as_str().unwrap().to_owned();
     app.drain_jobs().await;
