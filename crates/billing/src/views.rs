@@ -287,7 +287,9 @@ pub struct MeterForecast {
     pub expected_overage_cents: i64,
 }
 
-/// The period's cost at the projected usage, in cents.
+/// The period's cost at the projected usage, in cents: its plan fees as
+/// its invoice charges them (prorated across a change of plan) and the
+/// overage at each projection.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CostForecast {
     /// At the expected usage.
@@ -309,9 +311,9 @@ pub struct Recommendation {
     pub plan: String,
     /// Its name.
     pub plan_name: String,
-    /// What it would cost this period at the projected usage, in cents.
+    /// What a month on it would cost at the projected usage, in cents.
     pub projected_cents: i64,
-    /// What the current plan will cost, in cents.
+    /// What a month on the current plan costs at that usage, in cents.
     pub current_cents: i64,
     /// Why, in words.
     pub reason: String,

@@ -120,6 +120,8 @@ impl Billing {
         let history_from = (today - chrono::Duration::days(MODEL_DAYS)).min(period_first);
         let series = self.series(&mut tx, history_from, today).await?;
         let values = self.values_in(&mut tx, &period).await?;
+        let fees: i64 =
+            self.lines(&mut tx, period, now).await?.iter().filter(|l| l.kind == "plan").map(|l| l.amount_cents).sum();
         tx.commit().await?;
         let plan = self.0.catalogue.effective(&plan_ref).clone();
         // Whole days before today in the period, and days from today to its end.
@@ -177,19 +179,22 @@ impl Billing {
                 reaches_limit_on,
             });
         }
-        let cost_at = |plan: &Plan, pick: &dyn Fn(&Projection) -> f64| -> i64 {
+        let overage_at = |pick: &dyn Fn(&Projection) -> f64| -> i64 {
             let over: i128 =
                 meters.iter().map(|f| plan.limit(f.meter).overage(pick(&f.projection).round() as i64).1).sum();
-            plan.price_cents + to_cents(over)
+            to_cents(over)
         };
+        // This period's plan fees as its invoice charges them (a change of
+        // plan during it prorated), plus the overage at each projection.
         let cost = CostForecast {
-            expected_cents: cost_at(&plan, &|p| p.expected),
-            low80_cents: cost_at(&plan, &|p| p.low80),
-            high80_cents: cost_at(&plan, &|p| p.high80),
-            low95_cents: cost_at(&plan, &|p| p.low95),
-            high95_cents: cost_at(&plan, &|p| p.high95),
+            expected_cents: fees + overage_at(&|p| p.expected),
+            low80_cents: fees + overage_at(&|p| p.low80),
+            high80_cents: fees + overage_at(&|p| p.high80),
+            low95_cents: fees + overage_at(&|p| p.low95),
+            high95_cents: fees + overage_at(&|p| p.high95),
         };
-        let recommendation = self.recommend(&plan, &meters, cost.expected_cents);
+        // Plans are compared over a whole month at this usage.
+        let recommendation = self.recommend(&plan, &meters, plan.price_cents + overage_at(&|p| p.expected));
         let methods: std::collections::BTreeSet<Method> = meters.iter().map(|f| f.projection.method).collect();
         let explanation = explain(&methods, left);
         Ok(Forecast {
@@ -233,13 +238,12 @@ impl Billing {
                 current_cents,
                 reason: format!(
                     "At this pace the workspace reaches the {} plan's limit of {} {} ({}) around {on}, and further use \
-                     is then refused. {} allows it and would cost {} this period.",
+                     is then refused. {} allows it.",
                     current.name,
                     first.included.unwrap_or(0),
                     first.meter.unit(),
                     first.meter.as_str(),
                     p.name,
-                    super::invoices::money(cents, &self.0.catalogue.currency)
                 ),
             });
         }
@@ -248,13 +252,7 @@ impl Billing {
             plan_name: p.name.clone(),
             projected_cents: cents,
             current_cents,
-            reason: format!(
-                "At the projected usage, {} would cost {} this period instead of {} on {}.",
-                p.name,
-                super::invoices::money(cents, &self.0.catalogue.currency),
-                super::invoices::money(current_cents, &self.0.catalogue.currency),
-                current.name
-            ),
+            reason: format!("At the projected usage, a month on {} costs less than on {}.", p.name, current.name),
         })
     }
 }

@@ -454,10 +454,22 @@ async fn the_forecast_follows_a_weekly_pattern_prices_it_through_the_tiers_and_t
     assert!((expected - truth as f64).abs() / (truth as f64) < 0.05, "expected {expected}, truth {truth}");
     assert!(q["low80"].as_f64().unwrap() <= truth as f64 && truth as f64 <= q["high80"].as_f64().unwrap(), "{q:#}");
     // Starter includes 500 questions: the projection passes them in March,
-    // and each one beyond costs 2 cents on top of the 19 USD plan.
+    // and each one beyond costs 2 cents on top of the plan's fee, which the
+    // month's invoice prorates: Starter since 20 March at noon, 11.5 of 31
+    // days of 19 USD (the trial before it is free).
     assert!(q["reaches_limit_on"].as_str().unwrap().starts_with("2026-03-2"), "{q:#}");
     let over = (expected.round() as i64 - 500).max(0);
-    assert_eq!(f["cost"]["expected_cents"], 1_900 + 2 * over);
+    let fee = (1_900.0_f64 * 11.5 / 31.0).round() as i64;
+    let o: Value = app.get("/api/v1/billing", &ann.access).await.json().await.unwrap();
+    let plan_lines: i64 = o["upcoming"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "plan")
+        .map(|l| l["amount_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(plan_lines, fee, "{o:#}");
+    assert_eq!(f["cost"]["expected_cents"], fee + 2 * over, "the forecast charges the plan as the invoice does");
     assert!(f["explanation"].as_str().unwrap().contains("80 %"));
 
     let h: Value = app.get("/api/v1/billing/usage?days=7", &ann.access).await.json().await.unwrap();

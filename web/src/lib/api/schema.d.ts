@@ -928,7 +928,11 @@ export interface components {
             /** @description Stripe's page. */
             url: string;
         };
-        /** @description The period's cost at the projected usage, in cents. */
+        /**
+         * @description The period's cost at the projected usage, in cents: its plan fees as
+         *     its invoice charges them (prorated across a change of plan) and the
+         *     overage at each projection.
+         */
         CostForecast: {
             /**
              * Format: int64
@@ -1608,7 +1612,7 @@ export interface components {
         Recommendation: {
             /**
              * Format: int64
-             * @description What the current plan will cost, in cents.
+             * @description What a month on the current plan costs at that usage, in cents.
              */
             current_cents: number;
             /** @description The plan to move to. */
@@ -1617,7 +1621,7 @@ export interface components {
             plan_name: string;
             /**
              * Format: int64
-             * @description What it would cost this period at the projected usage, in cents.
+             * @description What a month on it would cost at the projected usage, in cents.
              */
             projected_cents: number;
             /** @description Why, in words. */

@@ -76,7 +76,10 @@ export function ChangePlanDialog({ target, overview, onClose }: ChangePlanDialog
   if (!target) return <Dialog open={false} onClose={close} title="" />
 
   const end = periodDay(overview.period_end)
-  const price = target.price_cents > 0 ? `${formatMoney(target.price_cents, overview.currency)} a month` : 'no charge'
+  const costs =
+    target.price_cents > 0 ? `costs ${formatMoney(target.price_cents, overview.currency)} a month` : 'is free of charge'
+  // Leaving the trial for Free applies at once too, but is no upgrade.
+  const verb = upgrade && target.price_cents > 0 ? 'Upgrade to' : 'Switch to'
   const keyLimits = KEY_METERS.filter((m) => target.limits[m]).map((m) => {
     const limit = target.limits[m]
     return limit ? describeLimit(m, limit, overview.currency) : ''
@@ -93,7 +96,7 @@ export function ChangePlanDialog({ target, overview, onClose }: ChangePlanDialog
       open
       onClose={close}
       size="md"
-      title={upgrade ? `Upgrade to ${target.name}?` : `Switch to ${target.name}?`}
+      title={`${verb} ${target.name}?`}
       description={description}
       footer={
         <>
@@ -106,7 +109,7 @@ export function ChangePlanDialog({ target, overview, onClose }: ChangePlanDialog
             </Button>
           ) : refused.length > 0 ? null : (
             <Button variant="primary" onClick={confirm} loading={busy}>
-              {needsCard ? 'Continue to payment' : upgrade ? `Upgrade to ${target.name}` : `Switch on ${end}`}
+              {needsCard ? 'Continue to payment' : upgrade ? `${verb} ${target.name}` : `Switch on ${end}`}
             </Button>
           )}
         </>
@@ -120,12 +123,14 @@ export function ChangePlanDialog({ target, overview, onClose }: ChangePlanDialog
                 This month's invoice charges each plan for the time it was used (prorated): {current.name} until now,{' '}
                 {target.name} from now until {lastDayOf(overview.period_end)}.
               </li>
-              <li>From {end}, {target.name} costs {price}.</li>
+              <li>
+                From {end}, {target.name} {costs}.
+              </li>
             </>
           ) : (
             <>
               <li>
-                The rest of this month stays on {current.name}; from {end}, {target.name} costs {price}.
+                The rest of this month stays on {current.name}; from {end}, {target.name} {costs}.
               </li>
               <li>
                 The change is refused if the workspace uses more than {target.name} allows (team seats, storage, sites,

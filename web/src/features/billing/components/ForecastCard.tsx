@@ -69,8 +69,9 @@ export function ForecastCard({ forecast, error, plan, canChange, onConsider }: F
               ) : undefined
             }
           >
-            {recommendation.reason} On {plan.name} this month is likely to cost {formatMoney(recommendation.current_cents, currency)};
-            on {recommendation.plan_name}, {formatMoney(recommendation.projected_cents, currency)}.
+            {recommendation.reason} At this usage a month on {plan.name} costs about{' '}
+            {formatMoney(recommendation.current_cents, currency)}; on {recommendation.plan_name}, about{' '}
+            {formatMoney(recommendation.projected_cents, currency)}.
           </Alert>
         ) : null}
 

@@ -54,7 +54,7 @@ function PlanOption({ plan, overview, canChange, onChoose }: { plan: PlanView } 
       {canChange && !isCurrent && !isScheduled ? (
         <div className="plan-option-foot">
           <Button variant={upgrade ? 'primary' : 'secondary'} block onClick={() => onChoose(plan)}>
-            {upgrade ? `Upgrade to ${plan.name}` : `Switch to ${plan.name}`}
+            {upgrade && plan.price_cents > 0 ? `Upgrade to ${plan.name}` : `Switch to ${plan.name}`}
           </Button>
         </div>
       ) : null}
