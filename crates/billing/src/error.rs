@@ -69,6 +69,17 @@ impl From<Error> for MeteringError {
     }
 }
 
+impl Error {
+    /// `plan_not_found` for `key`, shortened: the key may be anything.
+    pub(crate) fn no_plan(key: &str) -> Error {
+        let mut shown: String = key.chars().take(64).collect();
+        if shown.len() < key.len() {
+            shown.push('…');
+        }
+        Error::PlanNotFound(shown)
+    }
+}
+
 impl ErrorCode for Error {
     fn code(&self) -> Code {
         match self {

@@ -601,7 +601,7 @@ impl Billing {
             .catalogue
             .get(plan)
             .filter(|p| p.selectable && p.price_cents > 0)
-            .ok_or_else(|| Error::PlanNotFound(plan.into()))?;
+            .ok_or_else(|| Error::no_plan(plan))?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let account = self.account(&mut tx).await?;
         tx.commit().await?;

@@ -125,7 +125,7 @@ impl Billing {
     /// where Stripe is configured.
     pub async fn change_plan(&self, ctx: &TenantCtx, to: &str) -> Result<PlanChangeView, Error> {
         require(ctx, Role::Owner, true)?;
-        let target = self.0.catalogue.get(to).filter(|p| p.selectable).ok_or_else(|| Error::PlanNotFound(to.into()))?;
+        let target = self.0.catalogue.get(to).filter(|p| p.selectable).ok_or_else(|| Error::no_plan(to))?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;
         let account = self.account(&mut tx).await?;
@@ -276,7 +276,7 @@ impl Billing {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let target = self.0.catalogue.get(to).ok_or_else(|| Error::PlanNotFound(to.into()))?;
+        let target = self.0.catalogue.get(to).ok_or_else(|| Error::no_plan(to))?;
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         stackpro_security::store::lock_tenant(&mut tx).await?;
         self.account(&mut tx).await?;
