@@ -203,8 +203,8 @@ async fn checkout(
 /// Stripe's webhook
 ///
 /// Where Stripe posts its events (configure this URL in Stripe's dashboard
-/// with the events `invoice.paid`, `invoice.payment_failed` and
-/// `customer.subscription.*`). No bearer token: the `Stripe-Signature`
+/// with the events `invoice.paid`, `invoice.voided`, `invoice.payment_failed`
+/// and `customer.subscription.*`). No bearer token: the `Stripe-Signature`
 /// header, checked against the configured signing secrets, is the
 /// authentication. An event is applied once however often it is delivered.
 #[utoipa::path(post, path = "/api/v1/billing/stripe/webhook", tag = "billing",

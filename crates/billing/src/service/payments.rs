@@ -475,8 +475,10 @@ impl Billing {
         let invoice = object["id"].as_str().filter(|i| stripe::is_id(i)).unwrap_or_default();
         let stale = account.stripe_invoice_event_at.is_some_and(|at| created < at);
         let result = match (kind, subscription) {
-            ("invoice.paid" | "invoice.payment_succeeded", _) if stale => "stale",
-            ("invoice.paid" | "invoice.payment_succeeded", _) => {
+            (k, _) if k.starts_with("invoice.") && invoice.is_empty() => "ignored",
+            ("invoice.paid" | "invoice.payment_succeeded" | "invoice.voided", _) if stale => "stale",
+            // Paid, or voided (nothing is owed on it any more).
+            ("invoice.paid" | "invoice.payment_succeeded" | "invoice.voided", _) => {
                 match account.stripe_failed_invoice.as_deref() {
                     // Another invoice is still unpaid: the account stays past due.
                     Some(failed) if failed != invoice => {
@@ -604,10 +606,16 @@ impl Billing {
             .ok_or_else(|| Error::no_plan(plan))?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let account = self.account(&mut tx).await?;
-        tx.commit().await?;
         if account.stripe_subscription_id.is_some() {
             return Err(Error::SubscriptionExists);
         }
+        // What the plan page refuses, Checkout refuses too: a paid plan
+        // while a payment is overdue, or one the levels in use exceed.
+        if account.past_due_since.is_some() {
+            return Err(Error::PaymentOverdue(target.name.clone()));
+        }
+        self.fits(&mut tx, target, &Period::of(self.now())).await?;
+        tx.commit().await?;
         let customer = self.customer(&payments.stripe, ctx.tenant).await?;
         let stripe_plan = self.stripe_plan(&payments.stripe, target).await?;
         let back = format!("{}/app/billing", payments.public_url);

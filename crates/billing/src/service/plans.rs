@@ -154,31 +154,7 @@ impl Billing {
         };
         // The levels in use must fit the chosen plan's hard limits, whether
         // it applies now or at the period's end.
-        let values = self.values_in(&mut tx, &period).await?;
-        let over: Vec<serde_json::Value> = Meter::ALL
-            .iter()
-            .filter(|m| m.aggregation().is_level())
-            .filter_map(|m| {
-                let current = values.get(m).map(|v| v.current).unwrap_or(0);
-                match target.limit(*m) {
-                    Limit::Hard { included } if current > *included => {
-                        Some(serde_json::json!({ "meter": m, "current": current, "limit": included }))
-                    }
-                    _ => None,
-                }
-            })
-            .collect();
-        if !over.is_empty() {
-            let list = over
-                .iter()
-                .map(|o| format!("{} {} (allows {})", o["current"], o["meter"].as_str().unwrap_or(""), o["limit"]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(Error::DowngradeRefused(
-                format!("The workspace uses more than the {} plan allows: {list}. Reduce them first.", target.name),
-                serde_json::Value::Array(over),
-            ));
-        }
+        self.fits(&mut tx, target, &period).await?;
         // Leaving the trial applies at once, whatever the plan; otherwise a
         // dearer plan applies at once and a cheaper one at the period's end.
         let upgrade = from.key == TRIAL
@@ -230,6 +206,37 @@ impl Billing {
                 from.name
             ),
         })
+    }
+
+    /// Refuses a plan whose hard limits the levels in use exceed, naming
+    /// them (`downgrade_refused` with `over_limits`).
+    pub(crate) async fn fits(&self, tx: &mut TenantTx, target: &Plan, period: &Period) -> Result<(), Error> {
+        let values = self.values_in(tx, period).await?;
+        let over: Vec<serde_json::Value> = Meter::ALL
+            .iter()
+            .filter(|m| m.aggregation().is_level())
+            .filter_map(|m| {
+                let current = values.get(m).map(|v| v.current).unwrap_or(0);
+                match target.limit(*m) {
+                    Limit::Hard { included } if current > *included => {
+                        Some(serde_json::json!({ "meter": m, "current": current, "limit": included }))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        if !over.is_empty() {
+            let list = over
+                .iter()
+                .map(|o| format!("{} {} (allows {})", o["current"], o["meter"].as_str().unwrap_or(""), o["limit"]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::DowngradeRefused(
+                format!("The workspace uses more than the {} plan allows: {list}. Reduce them first.", target.name),
+                serde_json::Value::Array(over),
+            ));
+        }
+        Ok(())
     }
 
     /// Sets the plan, recording the change for proration and, with Stripe,

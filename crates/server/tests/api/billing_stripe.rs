@@ -157,6 +157,14 @@ async fn an_upgrade_through_checkout_creates_the_subscription_and_a_later_upgrad
     assert_eq!(res.status(), 409);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "payment_method_required");
     assert_eq!(overview(&app, &ann).await["plan"]["key"], "trial", "a refused change changes nothing");
+    // Checkout refuses a plan the seats in use exceed, as the plan page does.
+    for who in ["b", "c", "d"] {
+        app.invite(&ann.access, &format!("{who}@ann.test"), "member").await;
+    }
+    let res = app.post("/api/v1/billing/checkout", Some(&ann.access), json!({ "plan": "starter" })).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["over_limits"][0], json!({ "meter": "seats", "current": 4, "limit": 3 }), "{body}");
 
     let o = subscribe(&app, &peer, &ann, "professional").await;
     let stripe = &o["stripe"];
@@ -242,6 +250,22 @@ async fn a_failed_renewal_makes_the_workspace_past_due_with_an_email_and_the_pai
     app.drain_jobs().await;
     let mails = smtpd.wait_for(before + 1).await;
     assert!(mails[before..].iter().any(|m| m.contains("Payment failed")), "{:#?}", &mails[before..]);
+
+    // Cancelled in Stripe while overdue: free, still overdue, and Checkout
+    // will not start a new paid plan until the invoice is settled.
+    let sub = o["stripe"]["subscription"].as_str().unwrap().to_owned();
+    peer.call(reqwest::Method::DELETE, &format!("/v1/subscriptions/{sub}"), &[]).await;
+    let ended = event(
+        "evt_sub_ended",
+        "customer.subscription.deleted",
+        json!({ "id": sub, "object": "subscription", "customer": customer }),
+    );
+    assert_eq!(deliver(&app, &ended, Some(&stripe_signature(&ended, WEBHOOK_SECRET, now))).await.0, 200);
+    let o = overview(&app, &ann).await;
+    assert_eq!((o["plan"]["key"].as_str(), o["status"].as_str()), (Some("free"), Some("past_due")), "{o:#}");
+    let res = app.post("/api/v1/billing/checkout", Some(&ann.access), json!({ "plan": "enterprise" })).await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "payment_overdue");
 
     // The card updated, Stripe collects and says so.
     invoice["status"] = json!("paid");

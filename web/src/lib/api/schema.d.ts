@@ -435,8 +435,8 @@ export interface paths {
         /**
          * Stripe's webhook
          * @description Where Stripe posts its events (configure this URL in Stripe's dashboard
-         *     with the events `invoice.paid`, `invoice.payment_failed` and
-         *     `customer.subscription.*`). No bearer token: the `Stripe-Signature`
+         *     with the events `invoice.paid`, `invoice.voided`, `invoice.payment_failed`
+         *     and `customer.subscription.*`). No bearer token: the `Stripe-Signature`
          *     header, checked against the configured signing secrets, is the
          *     authentication. An event is applied once however often it is delivered.
          */

@@ -17,7 +17,8 @@ const METERS: readonly Meter[] = Object.keys(METER_LABEL).filter(isMeter)
 /** Used against included as a bar: amber from 80 %, red past the allowance. */
 function Share({ item, label }: { item: TenantUsage; label: string }) {
   const included = item.included ?? null
-  if (included === null) return <span className="muted">Unlimited</span>
+  // The Included column already says "Unlimited".
+  if (included === null) return <span className="muted" aria-label="No allowance">—</span>
   if (item.percent == null) return <span className="muted">{item.used > 0 ? 'Not included' : '—'}</span>
   const percent = item.percent
   const tone = percent >= 100 ? 'is-over' : percent >= 80 ? 'is-high' : ''
