@@ -135,6 +135,12 @@ pub enum BillingCmd {
         /// The plan's key (see `GET /api/v1/billing/plans`).
         plan: String,
     },
+    /// Clear a workspace's overdue payment (settled outside Stripe, or
+    /// written off): it is in good standing again at once.
+    Settle {
+        /// Workspace slug or id.
+        tenant: String,
+    },
 }
 
 /// `stackpro tenant …`
@@ -310,6 +316,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     let t = resolve(&parts.security, &Which { tenant: Some(tenant), id: None, slug: None }).await?;
                     parts.billing.set_plan(t.id, &plan, "operator").await?;
                     println!("{} ({}) is on the {plan} plan", t.slug, t.id);
+                }
+                BillingCmd::Settle { tenant } => {
+                    let t = resolve(&parts.security, &Which { tenant: Some(tenant), id: None, slug: None }).await?;
+                    if parts.billing.settle(t.id).await? {
+                        println!("{} ({}) is in good standing again", t.slug, t.id);
+                    } else {
+                        println!("{} ({}) had no overdue payment", t.slug, t.id);
+                    }
                 }
             }
             Ok(0)

@@ -296,6 +296,34 @@ impl Billing {
         Ok(())
     }
 
+    /// Clears an overdue payment by hand (paid outside Stripe, or written
+    /// off): the standing returns to normal and the alert for it ends.
+    /// `false` when nothing was overdue.
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn settle(&self, tenant: TenantId) -> Result<bool, Error> {
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx_for(tenant).await?;
+        stackpro_security::store::lock_tenant(&mut tx).await?;
+        let account = self.account(&mut tx).await?;
+        if account.past_due_since.is_none() {
+            return Ok(false);
+        }
+        let current = self.plan_ref(&mut tx).await?;
+        store::set_past_due(&mut tx, None, now).await?;
+        let at = account.stripe_invoice_event_at.unwrap_or(0);
+        store::set_invoice_event(&mut tx, None, at).await?;
+        store::set_plan(&mut tx, &current.key, standing(&current.key, false, current.status).as_str()).await?;
+        let actor = stackpro_security::service::Actor { label: Some("operator".into()), ..Default::default() };
+        let details = serde_json::json!({ "overdue_since": account.past_due_since });
+        self.0.security.audit(&mut tx, &actor, "billing.settled", None, details).await?;
+        let pending = self.0.security.invalidate(&mut tx, vec![Forget::Tenant(tenant)]).await?;
+        tx.commit().await?;
+        self.0.security.announce(pending).await;
+        Ok(true)
+    }
+
     /// The plans a workspace may choose.
     pub fn plans(&self) -> PlanList {
         PlanList { items: self.0.catalogue.all().into_iter().filter(|p| p.selectable).map(PlanView::from).collect() }

@@ -168,6 +168,40 @@ async fn leaving_the_trial_for_a_smaller_plan_is_refused_over_its_hard_limits_an
     assert_eq!(me["tenant"]["plan"], "trial", "nothing changed");
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn stackpro_billing_settle_clears_an_overdue_payment_and_says_when_there_was_none(#[case] backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.plans = None).await;
+    let ann = app.signup("ann").await;
+    app.billing.set_plan(tenant(&ann), "starter", "test").await.unwrap();
+    let now = Utc::now();
+    let mut tx = app.db.tenant_tx_for(tenant(&ann)).await.unwrap();
+    stackpro_billing::store::set_past_due(&mut tx, Some(now), now).await.unwrap();
+    stackpro_billing::store::set_plan(&mut tx, "starter", "restricted").await.unwrap();
+    tx.commit().await.unwrap();
+    let restricted: Value = app.get("/api/v1/billing", &ann.access).await.json().await.unwrap();
+    assert_eq!(restricted["status"], "restricted");
+
+    let out = app.cli(&["billing", "settle", &ann.tenant_slug]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good standing"));
+    let mut o = Value::Null;
+    for _ in 0..40 {
+        o = app.get("/api/v1/billing", &ann.access).await.json().await.unwrap();
+        if o["status"] == "active" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!((o["status"].as_str(), o["past_due_since"].is_null()), (Some("active"), true), "{o:#}");
+    let log: Value = app.get("/api/v1/audit?limit=50", &ann.access).await.json().await.unwrap();
+    assert!(log["items"].as_array().unwrap().iter().any(|e| e["action"] == "billing.settled"), "{log:#}");
+    let again = app.cli(&["billing", "settle", &ann.tenant_slug]).await;
+    assert!(String::from_utf8_lossy(&again.stdout).contains("no overdue payment"));
+}
+
 async fn events_of(app: &TestApp, who: &Account, meter: Meter) -> (i64, i64) {
     let mut tx = app.db.tenant_read_for(tenant(who)).await.unwrap();
     let n = stackpro_billing::store::count_events(&mut tx, meter.as_str()).await.unwrap();
