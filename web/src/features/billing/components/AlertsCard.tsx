@@ -1,7 +1,7 @@
 import { Card } from '@/components/ui/Card'
 import { Icon } from '@/components/ui/Icon'
 import type { AlertView, MeterUsage } from '@/lib/api/types'
-import { formatAmount, formatQuantity, localDate, METER_LABEL } from '../utils/format'
+import { formatQuantity, localDate, METER_LABEL } from '../utils/format'
 
 /** The 80 % and 100 % alerts emailed this period, newest first. */
 export function AlertsCard({ alerts, usage }: { alerts: AlertView[]; usage: MeterUsage[] }) {
@@ -14,7 +14,6 @@ export function AlertsCard({ alerts, usage }: { alerts: AlertView[]; usage: Mete
         <ul className="alert-list">
           {alerts.map((a) => {
             const u = byMeter.get(a.meter)
-            const of = u?.included != null ? ` of ${formatQuantity(u.included, u.unit, u.meter)}` : ''
             return (
               <li key={`${a.meter}-${a.threshold}`} className={a.threshold >= 100 ? 'alert-item is-full' : 'alert-item'}>
                 <span className="alert-item-icon">
@@ -25,8 +24,9 @@ export function AlertsCard({ alerts, usage }: { alerts: AlertView[]; usage: Mete
                     {METER_LABEL[a.meter]}: {a.threshold >= 100 ? 'allowance used up' : `${a.threshold} % of the allowance used`}
                   </span>
                   <span className="muted">
-                    {u ? formatAmount(a.used, u.unit) : a.used.toLocaleString()}
-                    {of} · emailed {localDate(a.at)}
+                    {/* The allowance then may not be today's (the plan can have changed since). */}
+                    {u ? formatQuantity(a.used, u.unit, u.meter) : a.used.toLocaleString()} used then · emailed{' '}
+                    {localDate(a.at)}
                   </span>
                 </span>
               </li>
