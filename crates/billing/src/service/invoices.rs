@@ -62,10 +62,10 @@ impl Billing {
                 format!("{} plan, {}", p.name, period.start.format("%B %Y"))
             } else {
                 format!(
-                    "{} plan, {} – {} (prorated)",
+                    "{} plan, {} to {} UTC (prorated)",
                     p.name,
-                    s.from.format("%-d %b %H:%M"),
-                    (s.to - chrono::Duration::seconds(1)).format("%-d %b %H:%M")
+                    s.from.format("%-d %B %H:%M"),
+                    (s.to - chrono::Duration::seconds(1)).format("%-d %B %H:%M")
                 )
             };
             lines.push(InvoiceLine {
