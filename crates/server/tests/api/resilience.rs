@@ -435,7 +435,16 @@ async fn a_job_of_a_replica_killed_mid_send_is_retried_within_its_lease_with_the
     let second = wait_for_file(&mail_dir.path().join("2.eml"), Duration::from_secs(15)).await;
     assert!(killed.elapsed() < Duration::from_secs(10), "retried {:?} after the kill", killed.elapsed());
     assert_eq!(message_id(&first), message_id(&second), "the retry must be recognisable as the same mail");
-    let jobs = stackpro_store::jobs::list(&b.db, Some("succeeded"), 10).await.unwrap();
+    // The mail server has the message before the sender hears so and
+    // records the job's success: wait for that, briefly.
+    let mut jobs = Vec::new();
+    for _ in 0..50 {
+        jobs = stackpro_store::jobs::list(&b.db, Some("succeeded"), 10).await.unwrap();
+        if jobs.iter().any(|j| j.kind == "email.send") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(jobs.iter().any(|j| j.kind == "email.send"), "{jobs:?}");
 }
 
