@@ -248,6 +248,43 @@ async fn two_replicas_recording_the_same_events_count_them_once() {
     assert_eq!(events_of(&a, &ann, Meter::Messages).await, (50, 50));
 }
 
+#[tokio::test]
+async fn fifty_api_key_requests_spread_over_two_replicas_against_ten_allowed_leave_exactly_ten() {
+    let redis = redis_url().await;
+    let (r, limit) = (redis.clone(), json!({ "api_requests": { "kind": "hard", "included": 10 } }));
+    let tweak = plans(limit.clone());
+    let a = TestApp::spawn_with(Backend::Postgres, move |c| {
+        tweak(c);
+        c.redis_url = Some(r);
+    })
+    .await;
+    let tweak = plans(limit);
+    let b = a
+        .replica(move |c| {
+            tweak(c);
+            c.redis_url = Some(redis);
+        })
+        .await;
+    let ann = a.signup("ann").await;
+    let (key, _) = a.api_key(&ann, &["read"]).await;
+    let calls = (0..50).map(|i| {
+        let (app, key) = (if i % 2 == 0 { &a } else { &b }, key.clone());
+        async move { app.get("/api/v1/me", &key).await.status().as_u16() }
+    });
+    let statuses = futures::future::join_all(calls).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10, "the reservation is one, in Redis: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 40, "{statuses:?}");
+    let mut in_ledger = 0;
+    for _ in 0..40 {
+        in_ledger = events_of(&a, &ann, Meter::ApiRequests).await.0;
+        if in_ledger == 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(in_ledger, 10, "both replicas' counts reach the one ledger");
+}
+
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
