@@ -71,9 +71,15 @@ impl Billing {
                 }
             })
             .collect();
-        let alerts = store::alerts(tx, &period.label())
-            .await?
-            .into_iter()
+        let rows = store::alerts(tx, &period.label()).await?;
+        // Thresholds crossed in one step were told in one alert, of the
+        // higher: the lower one, recorded at the same moment, is not shown.
+        let told_together = |a: &store::AlertRow| {
+            rows.iter().any(|b| b.meter == a.meter && b.at == a.at && b.usage == a.usage && b.threshold > a.threshold)
+        };
+        let alerts = rows
+            .iter()
+            .filter(|a| !told_together(a))
             .filter_map(|a| {
                 Some(AlertView { meter: Meter::parse(&a.meter)?, threshold: a.threshold, at: a.at, used: a.usage })
             })

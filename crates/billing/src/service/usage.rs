@@ -325,11 +325,12 @@ impl Billing {
         // Every threshold crossed is recorded once; when one step crosses
         // both (a burst, or late usage), one alert tells of the higher.
         let mut crossed = None;
+        let now = self.now();
         for threshold in THRESHOLDS {
             if used.saturating_mul(100) < included.saturating_mul(threshold as i64) {
                 continue;
             }
-            if store::insert_alert(tx, meter.as_str(), &period.label(), threshold, self.now(), used).await? {
+            if store::insert_alert(tx, meter.as_str(), &period.label(), threshold, now, used).await? {
                 crossed = Some(threshold);
             }
         }

@@ -324,6 +324,23 @@ async fn a_soft_limit_alerts_the_owners_and_admins_once_at_80_and_once_at_100_pe
     let log: Value = app.get("/api/v1/audit?limit=200", &ann.access).await.json().await.unwrap();
     let audited = log["items"].as_array().unwrap().iter().filter(|e| e["action"] == "billing.usage_alert").count();
     assert_eq!(audited, 2);
+
+    // Another workspace crosses both thresholds in one step: one alert, of
+    // the higher, in the mail and on the page.
+    let dee = app.signup("dee").await;
+    app.drain_jobs().await;
+    let before = smtpd.mails().len();
+    let batch: Vec<NewEvent> = (0..12).map(|i| event(Meter::AiQueries, 1, &format!("burst-{i}"))).collect();
+    app.billing.record_batch(tenant(&dee), &batch).await.unwrap();
+    app.drain_jobs().await;
+    smtpd.wait_for(before + 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let alerts = smtpd.mails().iter().filter(|m| m.contains("ai_queries")).count();
+    assert_eq!(alerts, 4 + 1, "one alert for the burst, to its only owner");
+    let overview: Value = app.get("/api/v1/billing", &dee.access).await.json().await.unwrap();
+    let shown: Vec<i64> =
+        overview["alerts"].as_array().unwrap().iter().map(|a| a["threshold"].as_i64().unwrap()).collect();
+    assert_eq!(shown, vec![100], "{overview:#}");
 }
 
 #[rstest]
