@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react'
 import { useLocation } from 'react-router'
 import { Alert } from '@/components/ui/Alert'
-import { Button } from '@/components/ui/Button'
 import { Card } from '@/components/ui/Card'
 import { EmptyState } from '@/components/ui/EmptyState'
-import { FormError } from '@/components/ui/FormError'
+import { LoadError } from '@/components/ui/LoadError'
 import { PageHeader } from '@/components/ui/PageHeader'
 import { useMe } from '@/lib/api/me'
 import type { PlanView } from '@/lib/api/types'
@@ -62,14 +61,7 @@ export function BillingPage() {
       <div className="page">
         {header}
         <Card>
-          <div className="stack">
-            <FormError error={overview.error} />
-            <div>
-              <Button onClick={() => void overview.refetch()} loading={overview.isFetching}>
-                Try again
-              </Button>
-            </div>
-          </div>
+          <LoadError error={overview.error} onRetry={() => void overview.refetch()} retrying={overview.isFetching} />
         </Card>
       </div>
     )

@@ -1,6 +1,5 @@
-import { Button } from '@/components/ui/Button'
 import { Card } from '@/components/ui/Card'
-import { FormError } from '@/components/ui/FormError'
+import { LoadError } from '@/components/ui/LoadError'
 import { PageHeader } from '@/components/ui/PageHeader'
 import { usePlatformOverview } from '../api/operator'
 import { planNamer } from '../utils/figures'
@@ -28,14 +27,7 @@ export function ConsolePage() {
       <div className="page">
         {header}
         <Card>
-          <div className="stack">
-            <FormError error={overview.error} />
-            <div>
-              <Button onClick={() => void overview.refetch()} loading={overview.isFetching}>
-                Try again
-              </Button>
-            </div>
-          </div>
+          <LoadError error={overview.error} onRetry={() => void overview.refetch()} retrying={overview.isFetching} />
         </Card>
       </div>
     )

@@ -1,9 +1,8 @@
 import { useState } from 'react'
-import { Button } from '@/components/ui/Button'
 import { Card } from '@/components/ui/Card'
 import { EmptyState } from '@/components/ui/EmptyState'
 import { Field } from '@/components/ui/Field'
-import { FormError } from '@/components/ui/FormError'
+import { LoadError } from '@/components/ui/LoadError'
 import { Select } from '@/components/ui/Input'
 import { SkeletonRows } from '@/components/ui/Skeleton'
 import { Table } from '@/components/ui/Table'
@@ -81,13 +80,8 @@ export function UsageByWorkspaceCard({ planName }: { planName: (key: string) => 
         </Field>
       </div>
       {usage.error ? (
-        <div className="card-pad stack">
-          <FormError error={usage.error} />
-          <div>
-            <Button onClick={() => void usage.refetch()} loading={usage.isFetching}>
-              Try again
-            </Button>
-          </div>
+        <div className="card-pad">
+          <LoadError error={usage.error} onRetry={() => void usage.refetch()} retrying={usage.isFetching} />
         </div>
       ) : null}
       {usage.isPending ? <SkeletonRows rows={3} label="Loading usage" /> : null}
