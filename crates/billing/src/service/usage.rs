@@ -181,7 +181,7 @@ impl Billing {
         let mut tx = self.0.db.tenant_tx_for(tenant).await?;
         let plan = self.plan_ref(&mut tx).await?;
         let mut days: BTreeMap<(Meter, NaiveDate), DayDelta> = BTreeMap::new();
-        let mut added: BTreeMap<(Meter, String), i64> = BTreeMap::new();
+        let mut added: BTreeMap<(Meter, String), (Period, i64)> = BTreeMap::new();
         let mut new = 0;
         let rows: Vec<store::EventRow<'_>> = events
             .iter()
@@ -215,7 +215,8 @@ impl Billing {
                 d.level = e.quantity;
                 d.at = e.occurred_at;
             }
-            *added.entry((e.meter, Period::of(e.occurred_at).label())).or_default() += e.quantity;
+            let period = Period::of(e.occurred_at);
+            added.entry((e.meter, period.label())).or_insert((period, 0)).1 += e.quantity;
         }
         let mut periods: BTreeMap<(Meter, String), Period> = BTreeMap::new();
         for ((meter, day), d) in &days {
@@ -227,13 +228,12 @@ impl Billing {
             self.alert_if_crossed(&mut tx, &plan, *meter, *period).await?;
         }
         tx.commit().await?;
-        for ((meter, label), qty) in added {
+        for ((meter, _), (period, qty)) in added {
             if meter.aggregation().is_level() {
                 continue;
             }
             // Whatever the plan allows now: the counter, if made, stays true.
-            let key = format!("usage:{tenant}:{}:{label}", meter.as_str());
-            let _ = self.0.counters.add_if_present(&key, qty).await;
+            let _ = self.0.counters.add_if_present(&counter_key(tenant, meter, &period), qty).await;
         }
         Ok(new)
     }
