@@ -17,6 +17,7 @@ use stackpro_security::crypto::Keyring;
 use stackpro_security::mail::Mailer;
 use stackpro_security::tokens::AccessTokens;
 use stackpro_security::{Security, Settings};
+use stackpro_sites::{Sites, SitesConfig};
 use stackpro_store::jobs::Worker;
 use stackpro_store::{BlobStore, Bus, Counters, Db, Redis, RedisHealth};
 use std::sync::Arc;
@@ -61,6 +62,8 @@ pub struct AppParts {
     pub lifecycle: Lifecycle,
     /// Plans, usage and invoices.
     pub billing: Billing,
+    /// Sites, pages, publishing and the Host lookup.
+    pub sites: Sites,
 }
 
 impl FromRef<AppState> for Security {
@@ -76,6 +79,11 @@ impl FromRef<AppState> for AuthState {
 impl FromRef<AppState> for Billing {
     fn from_ref(s: &AppState) -> Billing {
         s.billing.clone()
+    }
+}
+impl FromRef<AppState> for Sites {
+    fn from_ref(s: &AppState) -> Sites {
+        s.sites.clone()
     }
 }
 impl FromRef<AppState> for Metrics {
@@ -95,6 +103,8 @@ impl FromRef<AppState> for Metrics {
         (name = "api-keys", description = "Keys for programs"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "billing", description = "Plans, usage, limits and invoices"),
+        (name = "sites", description = "Websites: templates, pages and their versions, images, publishing, previews and \
+            form submissions. A published site answers at `<slug>.<base domain>` (its own host, outside this API)."),
         (name = "operator", description = "The console of the people who run the installation: revenue, plans, past-due \
             workspaces, trial conversions, usage by workspace. Operators are made with `stackpro operator create`; to \
             anyone else these endpoints answer 404."),
@@ -135,6 +145,8 @@ pub struct Parts {
     pub redis: Option<Redis>,
     /// Billing, whose metering security uses for seats.
     pub billing: Billing,
+    /// Sites.
+    pub sites: Sites,
 }
 
 impl App {
@@ -216,10 +228,31 @@ impl App {
             }),
             None => None,
         };
-        let billing =
-            Billing::new(db.clone(), security.clone(), counters.clone(), bus.clone(), catalogue, clock, payments);
+        let billing = Billing::new(
+            db.clone(),
+            security.clone(),
+            counters.clone(),
+            bus.clone(),
+            catalogue,
+            clock.clone(),
+            payments,
+        );
         security.set_metering(billing.metering());
-        Ok(Parts { db, security, blobs, bus, counters, redis, billing })
+        let sites_secret = stackpro_security::crypto::server_secret(&db, security.keys(), "sites", clock.now())
+            .await
+            .context("loading the sites secret")?;
+        let sites = Sites::new(
+            db.clone(),
+            security.clone(),
+            blobs.clone(),
+            bus.clone(),
+            counters.clone(),
+            billing.metering(),
+            clock,
+            SitesConfig::from_public_url(&cfg.public_url, &cfg.base_domain),
+            sites_secret,
+        );
+        Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites })
     }
 
     /// Builds the whole application.
@@ -243,7 +276,10 @@ impl App {
             redis: parts.redis.clone(),
             lifecycle: lifecycle.clone(),
             billing: parts.billing.clone(),
+            sites: parts.sites.clone(),
         }));
+        tokio::spawn(parts.sites.hosting().clone().follow());
+        tokio::spawn(parts.sites.hosting().clone().poll());
         let flusher = parts.billing.clone();
         tokio::spawn(async move {
             loop {
@@ -289,6 +325,7 @@ impl App {
         let mut router = Router::new()
             .merge(api)
             .nest("/api", Router::new().fallback(http::not_found))
+            .merge(stackpro_sites::routes::public_router())
             .merge(crate::web::router(cfg.web_dir.as_deref()))
             .fallback(http::not_found)
             .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
@@ -307,6 +344,10 @@ impl App {
         );
         // Around everything (a layer on a router's only fallback wraps it whole).
         let router = Router::new().fallback_service(router).layer(from_fn(http::console_unseen));
+        // A site's own host is answered before everything else: the one Host
+        // lookup decides, and the dashboard's hosts go on to the router.
+        let site_host = Arc::new(http::SiteHost { sites: parts.sites.clone(), trust_proxy: cfg.trust_proxy });
+        let router = router.layer(from_fn_with_state(site_host, http::site_host));
         Ok(App { router, state, worker, blobs: parts.blobs, bus: parts.bus, config: cfg })
     }
 
@@ -424,6 +465,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(doc)
         .merge(stackpro_security::routes::router())
         .merge(stackpro_billing::routes::router())
+        .merge(stackpro_sites::routes::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .routes(utoipa_axum::routes!(metrics_text))

@@ -236,7 +236,7 @@ pub fn request_id(mut req: Request) -> Request {
 
 /// The socket peer, or with `trust_proxy` the last address a trusted proxy
 /// appended to `X-Forwarded-For`.
-fn client_ip(req: &Request, trust_proxy: bool) -> IpAddr {
+pub(crate) fn client_ip(req: &Request, trust_proxy: bool) -> IpAddr {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let forwarded = trust_proxy
         .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
@@ -274,7 +274,8 @@ fn security_headers(h: &mut HeaderMap, is_api: bool, no_store: bool, hsts: bool)
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if is_api {
-        h.insert(CSP.clone(), HeaderValue::from_static(API_CSP));
+        // An API answer that is a document (a site's preview) brings its own.
+        h.entry(CSP.clone()).or_insert(HeaderValue::from_static(API_CSP));
         return;
     }
     h.insert(CSP.clone(), HeaderValue::from_static(APP_CSP));
@@ -302,4 +303,30 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
             .expose_headers([REQUEST_ID_HEADER.clone(), header::RETRY_AFTER])
             .max_age(std::time::Duration::from_secs(600)),
     )
+}
+
+/// What [`site_host`] needs.
+pub struct SiteHost {
+    /// The sites service, with the one Host lookup.
+    pub sites: stackpro_sites::Sites,
+    /// Whether `X-Forwarded-For` names the client.
+    pub trust_proxy: bool,
+}
+
+/// Answers requests whose Host the one lookup names as a site's (its
+/// subdomain); every other request goes on to the dashboard's router.
+pub async fn site_host(State(h): State<Arc<SiteHost>>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| req.uri().host());
+    let Some(host) = host else { return next.run(req).await };
+    let Some(found) = h.sites.hosting().resolve(host).await else { return next.run(req).await };
+    match found {
+        Ok(bundle) => {
+            let ip = client_ip(&req, h.trust_proxy);
+            h.sites.serve_host(bundle, req, ip).await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look up a site by its host");
+            ApiError::from(e).into_response()
+        }
+    }
 }

@@ -19,5 +19,6 @@ mod resilience;
 mod rights;
 mod scaleout;
 mod security_events;
+mod sites;
 mod system;
 mod tenancy;

@@ -711,6 +711,373 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sites
+         * @description The workspace's sites, newest first (none for clients).
+         */
+        get: operations["list_sites"];
+        put?: never;
+        /**
+         * Create a site
+         * @description Makes a site from a template, its home page filled in with the
+         *     business's name, city, phone, email and services. It answers at
+         *     `<slug>.<base domain>` once published. Counts against the plan's sites.
+         *     Admins and owners.
+         */
+        post: operations["create_site"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/preview/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a preview link
+         * @description The draft as it would be published, for a member of the workspace the
+         *     link was made in; anyone else gets `page_not_found`. It is served in a
+         *     sandbox (no script runs, and it has no access to the dashboard).
+         */
+        get: operations["open_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Templates
+         * @description The gallery of templates a site can start from, with a picture of each.
+         */
+        get: operations["templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a site
+         * @description One site.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a site
+         * @description Deletes the site with its pages, versions, images and form submissions;
+         *     it stops answering at once. Admins and owners.
+         */
+        delete: operations["delete_site"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List images
+         * @description The site's images, each with every size and a ready `srcset`.
+         */
+        get: operations["list_assets"];
+        put?: never;
+        /**
+         * Upload an image
+         * @description The image's bytes as the body. Its type is judged by its content (JPEG,
+         *     PNG, WebP or GIF; at most 10 MB and 12,000 pixels a side); it is encoded
+         *     again without its metadata, in its own width (at most 2,400) and in
+         *     1,600, 960 and 480 pixels when smaller. Counts against the plan's
+         *     storage. Members and above.
+         */
+        post: operations["upload_asset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/assets/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an image
+         * @description Deletes an image and its sizes. Pages that show it show nothing there
+         *     after their next publish. Members and above.
+         */
+        delete: operations["delete_asset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List pages
+         * @description The site's pages, without their content.
+         */
+        get: operations["list_pages"];
+        put?: never;
+        /**
+         * Add a page
+         * @description A new page in the look of the site's template. Members and above.
+         */
+        post: operations["add_page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages/{page}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a page
+         * @description A page with its GrapesJS project data. The `ETag` header names its
+         *     version: send it back as `If-Match` to save.
+         */
+        get: operations["get_page"];
+        /**
+         * Save a page
+         * @description Saves the page as a new version. `If-Match` must name the version the
+         *     edit started from; if someone saved since, nothing is written and the
+         *     answer is `version_conflict` with the current version in `current`.
+         *     Members and above.
+         */
+        put: operations["save_page"];
+        post?: never;
+        /**
+         * Delete a page
+         * @description Deletes a page and its versions (not the home page). Members and above.
+         */
+        delete: operations["delete_page"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages/{page}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a preview link
+         * @description A link to the page's draft, valid for 15 minutes, that opens only with
+         *     the session of a member of this workspace. Members and above.
+         */
+        post: operations["preview_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages/{page}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Page versions
+         * @description Every saved version of the page, newest first (the last 200), with what
+         *     changed in each.
+         */
+        get: operations["versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages/{page}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page version
+         * @description One version with its content.
+         */
+        get: operations["version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/pages/{page}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a version
+         * @description Makes an old version current again, as a new version (history is kept).
+         *     With `If-Match`, only if the page is still at that version. Members and
+         *     above.
+         */
+        post: operations["restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a site
+         * @description Renders every page as it is saved now to static HTML and serves it at
+         *     the site's address on every replica at once. Counts the pages against
+         *     the plan's pages_published. Admins and owners.
+         */
+        post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Form submissions
+         * @description What visitors sent through the site's forms, newest first (the last
+         *     1,000), opened.
+         */
+        get: operations["submissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/submissions.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export form submissions
+         * @description The submissions as CSV, one column per field.
+         */
+        get: operations["submissions_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{site}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpublish a site
+         * @description Takes the site down on every replica at once; its pages stay editable.
+         *     Admins and owners.
+         */
+        post: operations["unpublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -844,6 +1211,43 @@ export interface components {
             /** @description Keys, newest first, revoked ones included. */
             items: components["schemas"]["ApiKey"][];
         };
+        /** @description An uploaded image. */
+        Asset: {
+            /**
+             * Format: int64
+             * @description Bytes stored for all sizes.
+             */
+            bytes: number;
+            /** @description Its type, from its content. */
+            content_type: string;
+            /**
+             * Format: date-time
+             * @description When it was uploaded.
+             */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Height of the largest size.
+             */
+            height: number;
+            /** @description Its id. */
+            id: components["schemas"]["AssetId"];
+            /** @description The name it was uploaded with. */
+            name: string;
+            /** @description Every size, for `srcset`. */
+            srcset: string;
+            /** @description The largest size's URL. */
+            url: string;
+            /** @description Each size. */
+            variants: components["schemas"]["Variant"][];
+            /**
+             * Format: int32
+             * @description Width of the largest size.
+             */
+            width: number;
+        };
+        /** Format: uuid */
+        AssetId: string;
         /** @description One audit entry as shown. */
         AuditEntry: {
             /** @description What happened, e.g. `member.invited`. */
@@ -911,6 +1315,22 @@ export interface components {
          * @enum {string}
          */
         AuthVia: "token" | "api_key";
+        /** @description Facts about the business that templates fill in. */
+        Business: {
+            /** @description Its town or city (up to 100 characters). */
+            city?: string;
+            /**
+             * Format: email
+             * @description An email address customers may write to (up to 254 characters).
+             */
+            email?: string;
+            /** @description The business's name, as customers know it (1 to 100 characters). */
+            name: string;
+            /** @description A phone number customers may call (up to 40 characters). */
+            phone?: string;
+            /** @description What it offers, one per entry (up to 12, each up to 80 characters). */
+            services?: components["schemas"]["ServiceName"][];
+        };
         /** @description Body of `POST /api/v1/auth/password`. */
         ChangePasswordRequest: {
             /** @description The current password. */
@@ -1310,6 +1730,24 @@ export interface components {
          * @enum {string}
          */
         Method: "insufficient" | "run_rate" | "damped_trend" | "weekly" | "level";
+        /** @description A new page. */
+        NewPage: {
+            /** @description Its description (up to 300 characters). */
+            description?: string;
+            /** @description Its path (`/about`): lowercase letters, digits and hyphens. */
+            path: string;
+            /** @description Its title (1 to 120 characters). */
+            title: string;
+        };
+        /** @description A new site. */
+        NewSite: {
+            /** @description The business facts the template fills in; its name names the site. */
+            business: components["schemas"]["Business"];
+            /** @description The subdomain; derived from the business's name when absent. */
+            slug?: string | null;
+            /** @description The template's key (see `GET /api/v1/sites/templates`). */
+            template: string;
+        };
         /** @description Body of the console's sign-in. */
         OperatorLoginRequest: {
             /** @description The operator's email. */
@@ -1381,6 +1819,43 @@ export interface components {
             /** @description Usage per meter. */
             usage: components["schemas"]["MeterUsage"][];
         };
+        /** @description A page, without its content. */
+        Page: {
+            /** @description Its description for search results and link previews. */
+            description: string;
+            /** @description The entity tag of this version, for `If-Match`. */
+            etag: string;
+            /** @description Its id. */
+            id: components["schemas"]["PageId"];
+            /** @description Whether search engines are asked not to index it. */
+            noindex: boolean;
+            /** @description Its path on the site. */
+            path: string;
+            /** @description Its site. */
+            site_id: components["schemas"]["SiteId"];
+            /** @description An image URL for link previews (social cards). */
+            social_image?: string | null;
+            /** @description Its title (the browser tab and search results). */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it was last saved.
+             */
+            updated_at: string;
+            updated_by?: null | components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description The version of its content now; send `If-Match` with [`Page::etag`] to save.
+             */
+            version: number;
+        };
+        /** @description A page with its content. */
+        PageContent: components["schemas"]["Page"] & {
+            /** @description The GrapesJS project data of the page (`{assets, styles, pages: [{frames: [{component}]}]}`). */
+            project: Record<string, never>;
+        };
+        /** Format: uuid */
+        PageId: string;
         /** @description Body of `POST /api/v1/auth/password-reset/confirm`. */
         PasswordResetConfirm: {
             /** @description The new password: 10 to 1024 characters, not the email address. */
@@ -1549,6 +2024,16 @@ export interface components {
             /** @description Trials. */
             trials: components["schemas"]["TrialConversions"];
         };
+        /** @description A short-lived link to a page's draft. */
+        PreviewLink: {
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+            /** @description The link; open it with the session of a member of the workspace. */
+            url: string;
+        };
         /**
          * @description The RFC 9457 problem document every error is answered with. Some codes
          *     add extension members: `plan_limit_reached` carries `meter`, `limit`,
@@ -1608,6 +2093,18 @@ export interface components {
              */
             path: number[];
         };
+        /** @description What a publish did. */
+        Published: {
+            /** @description The paths published. */
+            paths: string[];
+            /**
+             * Format: double
+             * @description How long rendering took on the server, in milliseconds.
+             */
+            render_ms: number;
+            /** @description The site as it is now. */
+            site: components["schemas"]["Site"];
+        };
         /** @description Advice to change plans. */
         Recommendation: {
             /**
@@ -1637,6 +2134,24 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "member" | "client";
+        /**
+         * @description A save of a page: every save is a new version. Send the current
+         *     version's `etag` as `If-Match`.
+         */
+        SavePage: {
+            /** @description Its description (up to 300 characters). */
+            description?: string;
+            /** @description Asks search engines not to index the page. */
+            noindex?: boolean;
+            /** @description Its path; unchanged when absent. */
+            path?: string | null;
+            /** @description The GrapesJS project data. */
+            project: Record<string, never>;
+            /** @description An image URL for link previews: a path on the site (`/_assets/…`) or `https://`. */
+            social_image?: string | null;
+            /** @description Its title (1 to 120 characters). */
+            title: string;
+        };
         /**
          * @description What an API key may do.
          * @enum {string}
@@ -1686,6 +2201,7 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["SecurityEvent"][];
         };
+        ServiceName: string;
         /** @description A signed-in session: the tokens and who they are for. */
         Session: {
             /** @description A short-lived JWT for `Authorization: Bearer`. */
@@ -1718,6 +2234,43 @@ export interface components {
             /** @description The business's name. */
             tenant_name: string;
         };
+        /** @description A website. */
+        Site: {
+            /** @description The business facts it was made with. */
+            business: components["schemas"]["Business"];
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Bumped by every publish and unpublish.
+             */
+            generation: number;
+            /** @description Its id. */
+            id: components["schemas"]["SiteId"];
+            /** @description Its name in the dashboard. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was last published; absent while unpublished.
+             */
+            published_at?: string | null;
+            /** @description Its subdomain: the site answers at `<slug>.<base domain>`. */
+            slug: string;
+            /** @description The template it was made from. */
+            template: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updated_at: string;
+            /** @description Where it answers once published. */
+            url: string;
+        };
+        /** Format: uuid */
+        SiteId: string;
         /** @description What Stripe knows of a workspace, and how far it is synchronised. */
         StripeState: {
             /** @description The Stripe customer. */
@@ -1747,6 +2300,43 @@ export interface components {
              * @description The day (UTC) overage was last synchronised with Stripe.
              */
             usage_synced_on?: string | null;
+        };
+        /** @description A form submission, opened. */
+        Submission: {
+            /**
+             * Format: date-time
+             * @description When it arrived.
+             */
+            created_at: string;
+            /** @description The fields as sent (the honeypot and the proof of work removed). */
+            fields: {
+                [key: string]: string;
+            };
+            /** @description The form's name (`contact`). */
+            form: string;
+            /** @description Its id. */
+            id: components["schemas"]["SubmissionId"];
+            /** @description The page it was sent from. */
+            page: string;
+        };
+        /** Format: uuid */
+        SubmissionId: string;
+        /** @description A template in the gallery. */
+        Template: {
+            /** @description Its main colour. */
+            accent: string;
+            /** @description The services it lists when none are given. */
+            default_services: string[];
+            /** @description What it looks like, in words. */
+            description: string;
+            /** @description The kind of business it suits. */
+            industry: string;
+            /** @description Its key, to create a site from it. */
+            key: string;
+            /** @description Its name. */
+            name: string;
+            /** @description A picture of it (an SVG served by this server). */
+            preview_url: string;
         };
         /** @description A workspace. */
         Tenant: {
@@ -1897,6 +2487,53 @@ export interface components {
         };
         /** Format: uuid */
         UserId: string;
+        /** @description One size of an image. */
+        Variant: {
+            /**
+             * Format: int64
+             * @description Its size in bytes.
+             */
+            bytes: number;
+            /**
+             * Format: int32
+             * @description Height in pixels.
+             */
+            height: number;
+            /** @description Where it is served (immutable, content-hashed). */
+            url: string;
+            /**
+             * Format: int32
+             * @description Width in pixels.
+             */
+            width: number;
+        };
+        /** @description One saved version of a page. */
+        Version: {
+            /**
+             * Format: date-time
+             * @description When it was saved.
+             */
+            created_at: string;
+            created_by?: null | components["schemas"]["UserId"];
+            /** @description What changed from the version before, in words. */
+            summary: string;
+            /** @description The page's title at that version. */
+            title: string;
+            /**
+             * Format: int64
+             * @description Its number, from 1.
+             */
+            version: number;
+        };
+        /** @description A version with its content. */
+        VersionContent: components["schemas"]["Version"] & {
+            /** @description The page's description then. */
+            description: string;
+            /** @description The page's path then. */
+            path: string;
+            /** @description The project data then. */
+            project: Record<string, never>;
+        };
         /** @description What a webhook did. */
         WebhookOutcome: {
             /** @description Always true for a verified event. */
@@ -3427,6 +4064,926 @@ export interface operations {
                 };
             };
             /** @description A problem: unauthorized, forbidden, invalid_query. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"][];
+                };
+            };
+            /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSite"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description A problem: forbidden, template_not_found, slug_taken (also for names the platform keeps), plan_limit_reached, invalid_field, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A problem: page_not_found, preview_expired, unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"][];
+                };
+            };
+            /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description A problem: unauthorized, site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: forbidden, site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_assets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"][];
+                };
+            };
+            /** @description A problem: site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_asset: {
+        parameters: {
+            query?: {
+                /** @description The file's name, for people (up to 200 characters). */
+                name?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        /** @description The image file */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description A problem: asset_refused (415: not an image by its content), payload_too_large, plan_limit_reached, site_full, forbidden, site_not_found. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The image's id */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: forbidden, asset_not_found, site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_pages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"][];
+                };
+            };
+            /** @description A problem: site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPage"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageContent"];
+                };
+            };
+            /** @description A problem: forbidden, site_not_found, path_taken (also for paths the platform keeps), site_full, invalid_field, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The version's entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageContent"];
+                };
+            };
+            /** @description A problem: site_not_found, page_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_page: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version edited */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavePage"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The new version's entity tag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageContent"];
+                };
+            };
+            /** @description A problem: precondition_required (no If-Match), version_conflict (with `current_version` and `current`), forbidden, page_not_found, path_taken, home_page_fixed, invalid_field, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: forbidden, page_not_found, home_page_fixed, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewLink"];
+                };
+            };
+            /** @description A problem: forbidden, page_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"][];
+                };
+            };
+            /** @description A problem: page_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+                /** @description The version's number */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionContent"];
+                };
+            };
+            /** @description A problem: page_not_found, version_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restore: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the page's current version */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The site's id */
+                site: string;
+                /** @description The page's id */
+                page: string;
+                /** @description The version to restore */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageContent"];
+                };
+            };
+            /** @description A problem: version_conflict, version_not_found, page_not_found, forbidden, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"];
+                };
+            };
+            /** @description A problem: forbidden, site_not_found, plan_limit_reached, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Submission"][];
+                };
+            };
+            /** @description A problem: site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submissions_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: site_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unpublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The site's id */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Site"];
+                };
+            };
+            /** @description A problem: forbidden, site_not_found, invalid_path. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
