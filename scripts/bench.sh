@@ -3,6 +3,6 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 services_up
-apt_need wrk
+apt_need wrk nginx-light
 cargo build -q --release -p stackpro-server -p stackpro-bench
 exec "$CARGO_TARGET_DIR/release/stackpro-bench" "$@"

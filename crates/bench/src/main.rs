@@ -8,6 +8,7 @@
 //! itself can do on this machine, right now, does StackPro keep".
 
 mod billing;
+mod sites;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
@@ -34,6 +35,15 @@ fn main() -> anyhow::Result<()> {
         return reference(port);
     }
     let rt = tokio::runtime::Runtime::new()?;
+    if args.get(1).map(String::as_str) == Some("sites") {
+        // Only the sites section, printed (RESULTS.md is left alone).
+        return rt.block_on(async {
+            let dir = tempfile::tempdir()?;
+            let report = sites::section(dir.path()).await?;
+            print!("{}", report.markdown());
+            Ok(())
+        });
+    }
     if args.get(1).map(String::as_str) == Some("billing") {
         // Only the billing section, printed (RESULTS.md is left alone).
         return rt.block_on(billing_only());
@@ -300,6 +310,9 @@ async fn run() -> anyhow::Result<()> {
     eprintln!("slow clients: GET /healthz while {SLOW} half-sent requests hold their connections");
     let slow = slow_clients(work.path()).await?;
 
+    eprintln!("sites: a published page by Host against nginx, and publishing");
+    let sites = sites::section(work.path()).await?;
+
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
     md.push_str(&format!(
@@ -333,10 +346,12 @@ async fn run() -> anyhow::Result<()> {
     );
     md.push_str(&slow.markdown());
     md.push_str(&billing::markdown(&recordings, &checks));
+    md.push_str(&sites.markdown());
     let me_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("GET /api/v1/me")).collect();
     let met = me_rows.iter().all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0)
         && slow.met()
-        && billing::met(&recordings, &checks);
+        && billing::met(&recordings, &checks)
+        && sites.met();
     md.push_str(&format!("\nResult of this run: **{}**.\n", if met { "targets met" } else { "targets NOT met" }));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
     std::fs::write(&path, &md)?;

@@ -394,10 +394,16 @@ async fn serve(cfg: Config, clock: Clock, demo: bool) -> anyhow::Result<i32> {
     let app = App::build(cfg.clone(), clock).await?;
     let addr = listener.local_addr()?;
     if demo {
-        let (email, password) = crate::demo::seed(&app).await?;
+        let demo = crate::demo::seed(&app).await?;
         println!();
         println!("  StackPro is running: http://{addr}/app");
-        println!("  Demo workspace login: {email} / {password}");
+        println!("  Demo workspace login: {} / {}", demo.email, demo.password);
+        if let Some(url) = demo.site_url {
+            println!(
+                "  Demo website: {url}  (curl -H 'Host: {}' http://{addr}/)",
+                url.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/')
+            );
+        }
         println!();
     }
     tracing::info!(listen = %addr, database = ?app.state.db.dialect(), "serving");

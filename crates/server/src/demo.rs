@@ -17,12 +17,22 @@ use stackpro_security::Signup;
 pub const EMAIL: &str = "demo@example.com";
 const SLUG: &str = "demo-bakery";
 
+/// The demo workspace's login, and the address of its published site.
+pub struct Demo {
+    /// The owner's email.
+    pub email: String,
+    /// The owner's fresh password.
+    pub password: String,
+    /// Where the demo site answers, when it is published.
+    pub site_url: Option<String>,
+}
+
 /// Seeds the demo workspace on first start and sets a fresh password;
-/// returns the login.
+/// returns the login and the site's address.
 ///
 /// # Errors
 /// The database's error.
-pub async fn seed(app: &App) -> anyhow::Result<(String, String)> {
+pub async fn seed(app: &App) -> anyhow::Result<Demo> {
     let password = stackpro_security::crypto::random_token("").chars().take(16).collect::<String>();
     let sec = &app.state.security;
     match sec.tenant_by_slug(SLUG).await? {
@@ -33,12 +43,52 @@ pub async fn seed(app: &App) -> anyhow::Result<(String, String)> {
                 password: Password::parse(&password)?,
                 tenant_name: TenantName::parse("Demo Bakery")?,
             };
-            let (tx, tenant, _) = sec.create_tenant(&s, None).await?;
+            let (tx, tenant, owner) = sec.create_tenant(&s, None).await?;
             tx.commit().await?;
             history(app, tenant.id, Utc::now()).await?;
+            site(app, tenant.id, owner.id).await?;
         }
     }
-    Ok((EMAIL.to_owned(), password))
+    let site_url = match sec.tenant_by_slug(SLUG).await? {
+        Some(t) => {
+            let ctx = owner_ctx(t.id, None);
+            app.state.sites.list(&ctx).await?.into_iter().find(|s| s.published_at.is_some()).map(|s| s.url)
+        }
+        None => None,
+    };
+    Ok(Demo { email: EMAIL.to_owned(), password, site_url })
+}
+
+/// The owner's context, for seeding through the services' public methods.
+fn owner_ctx(tenant: TenantId, owner: Option<stackpro_core::ids::UserId>) -> stackpro_core::TenantCtx {
+    stackpro_core::TenantCtx {
+        tenant,
+        principal: stackpro_core::Principal::User(owner.unwrap_or_default()),
+        role: stackpro_core::Role::Owner,
+        read_only: false,
+        person: owner,
+        plan: stackpro_core::PlanRef { key: "starter".into(), status: stackpro_core::PlanStatus::Active },
+    }
+}
+
+/// The bakery's website, made from its template and published.
+async fn site(app: &App, tenant: TenantId, owner: stackpro_core::ids::UserId) -> anyhow::Result<()> {
+    let ctx = owner_ctx(tenant, Some(owner));
+    let ip = std::net::IpAddr::from([127, 0, 0, 1]);
+    let new = stackpro_sites::model::NewSite {
+        template: "bakery".into(),
+        business: stackpro_sites::model::Business {
+            name: "Demo Bakery".into(),
+            city: "Lyon".into(),
+            phone: "+33 4 78 00 00 00".into(),
+            email: "hello@demo-bakery.example".into(),
+            services: Vec::new(),
+        },
+        slug: Some(SLUG.into()),
+    };
+    let site = app.state.sites.create(&ctx, ip, new).await?;
+    app.state.sites.publish(&ctx, ip, site.id).await?;
+    Ok(())
 }
 
 /// A day's amount of a meter: `base` growing 1 % a week, quieter at the
