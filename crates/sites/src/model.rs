@@ -312,7 +312,7 @@ pub struct SavePage {
 }
 
 /// One saved version of a page.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Version {
     /// Its number, from 1.
     pub version: i64,

@@ -410,21 +410,7 @@ pub async fn versions(tx: &mut TenantTx, page: PageId) -> Result<Vec<Version>, E
     const SQL: &str = "SELECT version, title, summary, created_at, created_by FROM page_versions \
                        WHERE tenant_id = $1 AND page_id = $2 ORDER BY version DESC LIMIT 200";
     let tenant = tx.tenant_id();
-    let rows = on_db!(tx, |c| {
-        let rows = sqlx::query(SQL).bind(tenant).bind(page).fetch_all(c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Version {
-                    version: r.try_get("version")?,
-                    title: r.try_get("title")?,
-                    summary: r.try_get("summary")?,
-                    created_at: r.try_get("created_at")?,
-                    created_by: r.try_get("created_by")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    })?;
-    Ok(rows)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(page).fetch_all(c).await)?)
 }
 
 /// One version, whole: the version, description, path, social image,
@@ -465,7 +451,7 @@ pub async fn version(
 // ---- published pages --------------------------------------------------------
 
 /// A rendered page as served.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PublishedRow {
     /// Path.
     pub path: String,
@@ -526,22 +512,7 @@ pub async fn published(tx: &mut TenantTx, site: SiteId) -> Result<Vec<PublishedR
     const SQL: &str = "SELECT path, html, etag, csp, noindex, published_at FROM published_pages \
                        WHERE tenant_id = $1 AND site_id = $2";
     let tenant = tx.tenant_id();
-    let rows = on_db!(tx, |c| {
-        let rows = sqlx::query(SQL).bind(tenant).bind(site).fetch_all(c).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PublishedRow {
-                    path: r.try_get("path")?,
-                    html: r.try_get("html")?,
-                    etag: r.try_get("etag")?,
-                    csp: r.try_get("csp")?,
-                    noindex: r.try_get("noindex")?,
-                    published_at: r.try_get("published_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-    })?;
-    Ok(rows)
+    Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(site).fetch_all(c).await)?)
 }
 
 // ---- assets -----------------------------------------------------------------
