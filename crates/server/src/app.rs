@@ -346,7 +346,11 @@ impl App {
         let router = Router::new().fallback_service(router).layer(from_fn(http::console_unseen));
         // A site's own host is answered before everything else: the one Host
         // lookup decides, and the dashboard's hosts go on to the router.
-        let site_host = Arc::new(http::SiteHost { sites: parts.sites.clone(), trust_proxy: cfg.trust_proxy });
+        let site_host = Arc::new(http::SiteHost {
+            sites: parts.sites.clone(),
+            metrics: state.metrics.clone(),
+            trust_proxy: cfg.trust_proxy,
+        });
         let router = router.layer(from_fn_with_state(site_host, http::site_host));
         Ok(App { router, state, worker, blobs: parts.blobs, bus: parts.bus, config: cfg })
     }

@@ -309,6 +309,8 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 pub struct SiteHost {
     /// The sites service, with the one Host lookup.
     pub sites: stackpro_sites::Sites,
+    /// Request counts and latencies (one route label, `site`, for every site).
+    pub metrics: Metrics,
     /// Whether `X-Forwarded-For` names the client.
     pub trust_proxy: bool,
 }
@@ -321,8 +323,13 @@ pub async fn site_host(State(h): State<Arc<SiteHost>>, req: Request, next: Next)
     let Some(found) = h.sites.hosting().resolve(host).await else { return next.run(req).await };
     match found {
         Ok(bundle) => {
+            let start = Instant::now();
+            let method = method_label(req.method());
             let ip = client_ip(&req, h.trust_proxy);
-            h.sites.serve_host(bundle, req, ip).await
+            let res = h.sites.serve_host(bundle, req, ip).await;
+            h.metrics.requests.with_label_values(&[method, "site", status_label(res.status())]).inc();
+            h.metrics.latency.with_label_values(&[method, "site"]).observe(start.elapsed().as_secs_f64());
+            res
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot look up a site by its host");

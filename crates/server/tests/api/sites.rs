@@ -127,6 +127,8 @@ async fn a_site_from_a_template_is_published_and_answers_at_its_subdomain(#[case
     assert!(sitemap.contains(&format!("<loc>http://{}/</loc>", host(&app, &site))), "{sitemap}");
     let robots = site_get(&app, &site, "/robots.txt", &[]).await.text().await.unwrap();
     assert!(robots.contains("Sitemap: http://"), "{robots}");
+    let served = "stackpro_http_requests_total{method=\"GET\",route=\"site\",status_class=\"2xx\"}";
+    assert_eq!(app.metric(served).await, 3.0, "the page, the sitemap and robots.txt, counted under one route label");
     let missing = site_get(&app, &site, "/no-such-page", &[]).await;
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"), "the site's own 404 page");
