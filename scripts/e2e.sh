@@ -14,7 +14,7 @@ if [ "$backend" = postgres ]; then
 fi
 # The server and the CLI below share these: same data dir, same database.
 export STACKPRO_LISTEN="127.0.0.1:$port" STACKPRO_DATA_DIR="$DIR" STACKPRO_DATABASE_URL="$db_url" \
-  STACKPRO_LOG=json RUST_LOG=warn
+  STACKPRO_LOG=json RUST_LOG=warn STACKPRO_SIGNUP_RATE_PER_IP=50
 "$CARGO_TARGET_DIR/debug/stackpro" serve > "$DIR/server.log" 2>&1 & pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true

@@ -249,7 +249,7 @@ pub struct PageContent {
     #[serde(flatten)]
     pub page: Page,
     /// The GrapesJS project data of the page (`{assets, styles, pages: [{frames: [{component}]}]}`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub project: serde_json::Value,
 }
 
@@ -307,7 +307,7 @@ pub struct SavePage {
     #[serde(default)]
     pub noindex: bool,
     /// The GrapesJS project data.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub project: serde_json::Value,
 }
 
@@ -337,7 +337,7 @@ pub struct VersionContent {
     /// The page's path then.
     pub path: String,
     /// The project data then.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub project: serde_json::Value,
 }
 
@@ -432,6 +432,20 @@ pub struct Submission {
     /// When it arrived.
     pub created_at: DateTime<Utc>,
 }
+
+/// The bytes of an uploaded file, for the OpenAPI document.
+pub struct FileBytes;
+
+impl utoipa::PartialSchema for FileBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+impl ToSchema for FileBytes {}
 
 /// A published site found by its Host: what the one Host lookup answers.
 #[derive(Clone, Debug, PartialEq, Eq)]

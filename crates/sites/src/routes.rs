@@ -394,7 +394,7 @@ pub struct UploadQuery {
 /// 1,600, 960 and 480 pixels when smaller. Counts against the plan's
 /// storage. Members and above.
 #[utoipa::path(post, path = "/api/v1/sites/{site}/assets", tag = "sites", security(("bearer" = [])),
-    request_body(content = Vec<u8>, description = "The image file", content_type = "application/octet-stream"),
+    request_body(content = FileBytes, description = "The image file", content_type = "application/octet-stream"),
     params(("site" = uuid::Uuid, Path, description = "The site's id"), UploadQuery),
     responses((status = 201, body = Asset),
         (status = "4XX", description = "A problem: asset_refused (415: not an image by its content), payload_too_large, plan_limit_reached, site_full, forbidden, site_not_found.", body = Problem, content_type = "application/problem+json")))]

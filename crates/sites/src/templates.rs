@@ -193,7 +193,7 @@ const DESIGNS: &[Design] = &[
         name: "Fix It Right",
         industry: "Plumber or electrician",
         description: "Amber and charcoal, direct and practical, the phone number always in reach.",
-        accent: "#b45309",
+        accent: "#92400e",
         bg: "#fffbf2",
         surface: "#fdecc8",
         text: "#1c1917",

@@ -1,4 +1,5 @@
 import { createBrowserRouter, Navigate } from 'react-router'
+import { Spinner } from '@/components/ui/Spinner'
 import { AcceptInvitePage } from '@/features/auth/components/AcceptInvitePage'
 import { AccountPage } from '@/features/auth/components/AccountPage'
 import { ForgotPasswordPage } from '@/features/auth/components/ForgotPasswordPage'
@@ -20,6 +21,7 @@ import { RequireOperator } from './layout/RequireOperator'
 import { RequireAuth } from './layout/RequireAuth'
 import { RouteError } from './layout/RouteError'
 import { ComingSoonPage } from './pages/ComingSoonPage'
+import { EditorRoute } from './pages/EditorRoute'
 import { UPCOMING } from './pages/comingSoon'
 import { NotFoundPage } from './pages/NotFoundPage'
 
@@ -33,6 +35,12 @@ export const router = createBrowserRouter(
   [
     {
       errorElement: <RouteError />,
+      // Shown while a lazily loaded page's code arrives on the first load (Sites).
+      hydrateFallbackElement: (
+        <div className="route-loading" role="status" aria-label="Loading">
+          <Spinner size="md" />
+        </div>
+      ),
       children: [
         {
           element: <AuthLayout />,
@@ -63,6 +71,12 @@ export const router = createBrowserRouter(
           element: <RequireAuth />,
           children: [
             {
+              // The editor takes the whole window, outside the app's shell.
+              path: 'sites/:siteId/pages/:pageId/edit',
+              errorElement: <RouteError />,
+              element: <EditorRoute />,
+            },
+            {
               element: <AppShell />,
               errorElement: <RouteError />,
               children: [
@@ -72,6 +86,10 @@ export const router = createBrowserRouter(
                 { path: 'audit', element: <AuditLogPage /> },
                 { path: 'billing', element: <BillingPage /> },
                 { path: 'billing/invoices/:id', element: <InvoicePage /> },
+                // Sites load on first visit, so the rest of the dashboard stays small.
+                { path: 'sites', lazy: async () => ({ Component: (await import('@/features/sites/components/SitesPage')).SitesPage }) },
+                { path: 'sites/new', lazy: async () => ({ Component: (await import('@/features/sites/components/NewSitePage')).NewSitePage }) },
+                { path: 'sites/:siteId', lazy: async () => ({ Component: (await import('@/features/sites/components/SitePage')).SitePage }) },
                 { path: 'account', element: <AccountPage /> },
                 ...soon,
                 { path: '*', element: <NotFoundPage /> },

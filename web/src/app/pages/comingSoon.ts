@@ -8,16 +8,6 @@ export interface Upcoming {
 }
 
 export const UPCOMING: Record<string, Upcoming> = {
-  sites: {
-    title: 'Sites',
-    icon: 'globe',
-    summary: 'Build your business website with a visual editor and publish it in a click.',
-    points: [
-      'Drag-and-drop pages from ready-made blocks, no code needed',
-      'Contact and booking forms that land straight in your Inbox',
-      'Fast hosting on your own domain with HTTPS included',
-    ],
-  },
   assistant: {
     title: 'Assistant',
     icon: 'sparkles',

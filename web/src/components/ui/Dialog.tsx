@@ -8,7 +8,8 @@ interface DialogProps {
   description?: ReactNode
   children?: ReactNode
   footer?: ReactNode
-  size?: 'sm' | 'md'
+  /** `drawer` slides in from the side, full height. */
+  size?: 'sm' | 'md' | 'lg' | 'drawer'
 }
 
 /** A modal built on the native <dialog>: focus trapping, Escape and the backdrop come free. */

@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react'
+import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react'
 import { Field } from './Field'
 
 export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
@@ -9,6 +9,11 @@ export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
 export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
   const { className, ...rest } = props
   return <select className={className ? `input select ${className}` : 'input select'} {...rest} />
+}
+
+export function Textarea(props: TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const { className, ...rest } = props
+  return <textarea className={className ? `input textarea ${className}` : 'input textarea'} {...rest} />
 }
 
 interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {

@@ -34,6 +34,15 @@ const MESSAGES: Record<string, string> = {
   last_owner: 'A workspace needs at least one owner. Make someone else an owner first.',
   invoice_not_found: "That invoice doesn't exist in this workspace.",
   plan_not_found: "That plan isn't offered any more. Reload to see the current plans.",
+  template_not_found: "That template isn't offered any more. Reload to see the current templates.",
+  site_not_found: "That site doesn't exist in this workspace. It may have been deleted.",
+  page_not_found: "That page doesn't exist any more. It may have been deleted.",
+  asset_not_found: 'That image no longer exists. Reload to see the current images.',
+  version_not_found: "That version doesn't exist any more. Reload the list of versions.",
+  version_conflict: 'Someone saved this page since you opened it, so your changes were not saved.',
+  precondition_required: 'StackPro needs to know which version you edited. Reload the page and try again.',
+  preview_expired: 'The preview link has expired. Open the preview again.',
+  home_page_fixed: 'The home page always stays at / and cannot be deleted.',
   unavailable: 'StackPro is temporarily unavailable. Please try again in a moment.',
   internal: 'Something went wrong on our side. Please try again in a moment.',
   network: "We can't reach StackPro right now. Check your connection and try again.",
@@ -130,7 +139,17 @@ export function problemMessage(error: unknown): string {
 }
 
 /** Codes whose server detail says precisely which rule applied ("Only an owner can remove an owner."). */
-const DETAIL_FIRST = new Set(['forbidden', 'invalid_role', 'plan_limit_reached', 'downgrade_refused', 'plan_unchanged'])
+const DETAIL_FIRST = new Set([
+  'forbidden',
+  'invalid_role',
+  'plan_limit_reached',
+  'downgrade_refused',
+  'plan_unchanged',
+  'slug_taken',
+  'path_taken',
+  'site_full',
+  'asset_refused',
+])
 
 /** "in 30 seconds", "in about 15 minutes", "in about 2 hours". */
 function waitPhrase(seconds: number): string {

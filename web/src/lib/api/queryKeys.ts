@@ -15,6 +15,15 @@ export const queryKeys = {
   billingUsage: (days: number) => ['billing', 'usage', days] as const,
   invoices: ['billing', 'invoices'] as const,
   invoice: (id: string) => ['billing', 'invoice', id] as const,
+  /** Everything under sites; a publish or a delete refreshes it as one. */
+  sitesAll: ['sites'] as const,
+  sites: ['sites', 'list'] as const,
+  siteTemplates: ['sites', 'templates'] as const,
+  site: (id: string) => ['sites', 'site', id] as const,
+  sitePages: (id: string) => ['sites', 'site', id, 'pages'] as const,
+  siteAssets: (id: string) => ['sites', 'site', id, 'assets'] as const,
+  siteSubmissions: (id: string) => ['sites', 'site', id, 'submissions'] as const,
+  pageVersions: (site: string, page: string) => ['sites', 'site', site, 'page', page, 'versions'] as const,
   /** The operator console's data; dropped as one when a console session starts or ends. */
   operatorAll: ['operator'] as const,
   operatorMe: ['operator', 'me'] as const,

@@ -1415,6 +1415,8 @@ export interface components {
          * @enum {string}
          */
         Feature: "custom_domains" | "llm_providers" | "sms" | "remove_badge";
+        /** Format: binary */
+        FileBytes: string;
         /** @description Where the period is heading. */
         Forecast: {
             /** @description The period's invoice at the projected usage. */
@@ -1852,7 +1854,9 @@ export interface components {
         /** @description A page with its content. */
         PageContent: components["schemas"]["Page"] & {
             /** @description The GrapesJS project data of the page (`{assets, styles, pages: [{frames: [{component}]}]}`). */
-            project: Record<string, never>;
+            project: {
+                [key: string]: unknown;
+            };
         };
         /** Format: uuid */
         PageId: string;
@@ -2146,7 +2150,9 @@ export interface components {
             /** @description Its path; unchanged when absent. */
             path?: string | null;
             /** @description The GrapesJS project data. */
-            project: Record<string, never>;
+            project: {
+                [key: string]: unknown;
+            };
             /** @description An image URL for link previews: a path on the site (`/_assets/…`) or `https://`. */
             social_image?: string | null;
             /** @description Its title (1 to 120 characters). */
@@ -2532,7 +2538,9 @@ export interface components {
             /** @description The page's path then. */
             path: string;
             /** @description The project data then. */
-            project: Record<string, never>;
+            project: {
+                [key: string]: unknown;
+            };
         };
         /** @description What a webhook did. */
         WebhookOutcome: {
@@ -4374,7 +4382,7 @@ export interface operations {
         /** @description The image file */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/octet-stream": components["schemas"]["FileBytes"];
             };
         };
         responses: {

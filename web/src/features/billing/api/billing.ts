@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, unwrap } from '@/lib/api/client'
 import { networkError, toApiError } from '@/lib/api/problem'
 import { queryKeys } from '@/lib/api/queryKeys'
+import { downloadBlob } from '@/lib/download'
 
 /** Owners and admins may read billing; pass whether this caller is one. */
 export function useBillingOverview(enabled: boolean) {
@@ -95,14 +96,7 @@ export function useExportUsage() {
         throw networkError(e)
       }
       if (!result.response.ok || result.data === undefined) throw toApiError(result.error, result.response)
-      const url = URL.createObjectURL(result.data)
-      const link = document.createElement('a')
-      link.href = url
-      link.download = filename
-      document.body.append(link)
-      link.click()
-      link.remove()
-      window.setTimeout(() => URL.revokeObjectURL(url), 1000)
+      downloadBlob(result.data, filename)
     },
   })
 }

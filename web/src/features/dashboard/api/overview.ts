@@ -31,3 +31,11 @@ export function useRecentActivity(enabled: boolean) {
     enabled,
   })
 }
+
+/** Same key as the Sites page. */
+export function useSiteList() {
+  return useQuery({
+    queryKey: queryKeys.sites,
+    queryFn: () => unwrap(api.GET('/api/v1/sites')),
+  })
+}

@@ -4,7 +4,7 @@ import { Skeleton } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
 import { identityLabel } from '@/lib/identity'
 import { canManageAs, ROLE_LABEL } from '@/lib/roles'
-import { useApiKeyList, useMemberList, useRecentActivity } from '../api/overview'
+import { useApiKeyList, useMemberList, useRecentActivity, useSiteList } from '../api/overview'
 import { Checklist, type ChecklistItem } from './Checklist'
 import { RecentActivity } from './RecentActivity'
 import { StatCard } from './StatCard'
@@ -15,6 +15,7 @@ export function OverviewPage() {
   const members = useMemberList(admin)
   const keys = useApiKeyList(admin)
   const activity = useRecentActivity(admin)
+  const sites = useSiteList()
 
   const memberList = members.data ?? []
   const invited = memberList.filter((m) => m.status === 'invited').length
@@ -26,7 +27,13 @@ export function OverviewPage() {
       : { title: 'Join your team', description: "You're in. Welcome aboard.", done: true, to: '/', cta: '' },
     { title: 'Invite a teammate', description: 'Bring in the people you work with.', done: memberList.length > 1, to: '/team', cta: 'Invite' },
     { title: 'Create an API key', description: 'Connect your own tools and scripts.', done: (keys.data?.length ?? 0) > 0, to: '/api-keys', cta: 'Create key' },
-    { title: 'Build your website', description: 'Pick a template and publish. Coming soon.', done: false, to: '/sites', cta: 'Preview' },
+    {
+      title: 'Build your website',
+      description: 'Pick a template, make it yours and publish.',
+      done: (sites.data ?? []).some((s) => s.published_at),
+      to: '/sites',
+      cta: sites.data && sites.data.length > 0 ? 'Publish' : 'Create site',
+    },
   ]
 
   return (
