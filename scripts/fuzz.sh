@@ -41,11 +41,14 @@ expected-statuses = ["2xx", "401", "402", "403", "404", "409", "415", "429"]
 TOML
 
 say "schemathesis: $EXAMPLES examples per operation"
+# One worker: with two threads, this machine's CPython 3.11.7 sometimes fails
+# inside hypothesis (`SystemError: AST constructor recursion depth mismatch`,
+# CPython gh-106905, fixed in 3.11.8), which fails the run for nothing.
 status=0
 (cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run \
   "http://127.0.0.1:$PORT/api/openapi.json" \
   --checks not_a_server_error,positive_data_acceptance \
-  --max-examples "$EXAMPLES" --seed 10 --no-color --workers 2 \
+  --max-examples "$EXAMPLES" --seed 10 --no-color --workers 1 \
   -H "Authorization: Bearer $TOKEN") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log ---"; tail -50 "$WORK/server.log"

@@ -12,6 +12,7 @@ pub const RESERVED: &[&str] = &[
     "about",
     "abuse",
     "account",
+    "accounts",
     "acme",
     "admin",
     "administrator",
@@ -42,13 +43,17 @@ pub const RESERVED: &[&str] = &[
     "ns",
     "ns1",
     "ns2",
+    "oauth",
     "operator",
     "pop",
     "pop3",
     "postmaster",
     "root",
+    "secure",
     "security",
+    "shop",
     "smtp",
+    "sso",
     "stackpro",
     "staging",
     "static",
@@ -103,7 +108,9 @@ impl Slug {
         if looks_like_id(raw) {
             return Err(SlugError::LooksLikeId);
         }
-        if RESERVED.contains(&raw) {
+        // `xn--` labels are internationalised names in punycode: one could
+        // pass for another workspace's name in a browser's address bar.
+        if RESERVED.contains(&raw) || raw.starts_with("xn--") {
             return Err(SlugError::Reserved);
         }
         Ok(Slug(raw.to_owned()))

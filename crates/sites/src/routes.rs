@@ -273,8 +273,8 @@ async fn delete_page(
 
 /// Page versions
 ///
-/// Every saved version of the page, newest first (the last 200), with what
-/// changed in each.
+/// Every saved version of the page, newest first, with what changed in
+/// each. A page keeps its last 100 versions.
 #[utoipa::path(get, path = "/api/v1/sites/{site}/pages/{page}/versions", tag = "sites", security(("bearer" = [])),
     params(("site" = uuid::Uuid, Path, description = "The site's id"), ("page" = uuid::Uuid, Path, description = "The page's id")),
     responses((status = 200, body = [Version]),

@@ -33,7 +33,9 @@ fn encoding(headers: &HeaderMap) -> Encoding {
     let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return Encoding::Identity;
     };
-    let (mut br, mut gzip) = (false, false);
+    // Named codings first; `*` stands only for those not named.
+    let (mut br, mut gzip) = (None, None);
+    let mut any = false;
     for part in v.split(',') {
         let mut it = part.split(';');
         let name = it.next().unwrap_or("").trim();
@@ -41,22 +43,16 @@ fn encoding(headers: &HeaderMap) -> Encoding {
             let p = p.trim();
             p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
         });
-        if refused {
-            continue;
-        }
         match name {
-            "br" => br = true,
-            "gzip" | "x-gzip" => gzip = true,
-            "*" => {
-                br = true;
-                gzip = true;
-            }
+            "br" => br = Some(!refused),
+            "gzip" | "x-gzip" => gzip = Some(!refused),
+            "*" => any = !refused,
             _ => {}
         }
     }
-    if br {
+    if br.unwrap_or(any) {
         Encoding::Br
-    } else if gzip {
+    } else if gzip.unwrap_or(any) {
         Encoding::Gzip
     } else {
         Encoding::Identity
@@ -229,7 +225,13 @@ impl Sites {
         let read = axum::body::to_bytes(req.into_body(), FORM_BODY_LIMIT);
         let body = match tokio::time::timeout(std::time::Duration::from_secs(15), read).await {
             Ok(Ok(b)) => b,
-            _ => return self.form_answer(bundle, json, Err(crate::Error::FormRejected("The message is too long."))),
+            Ok(Err(_)) => {
+                return self.form_answer(bundle, json, Err(crate::Error::FormRejected("The message is too long.")))
+            }
+            Err(_) => {
+                let late = crate::Error::FormRejected("The message was not received in time; send it again.");
+                return self.form_answer(bundle, json, Err(late));
+            }
         };
         let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
         let result = self.submit(&bundle.site, ip, form, fields).await;
@@ -365,6 +367,8 @@ mod tests {
         assert_eq!(encoding(&headers(&[("accept-encoding", "br;q=0, gzip;q=0.5")])), Encoding::Gzip);
         assert_eq!(encoding(&headers(&[])), Encoding::Identity);
         assert_eq!(encoding(&headers(&[("accept-encoding", "identity")])), Encoding::Identity);
+        assert_eq!(encoding(&headers(&[("accept-encoding", "*, br;q=0")])), Encoding::Gzip);
+        assert_eq!(encoding(&headers(&[("accept-encoding", "*")])), Encoding::Br);
     }
 
     #[test]

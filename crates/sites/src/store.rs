@@ -290,15 +290,21 @@ pub async fn insert_page(tx: &mut TenantTx, p: &Page, project: &str, summary: &s
     insert_version(tx, p, project, summary).await
 }
 
-/// Appends a version of a page as it is in `p`.
+/// The versions a page keeps; older ones are removed as new ones come.
+pub const KEPT_VERSIONS: i64 = 100;
+
+/// Appends a version of a page as it is in `p`, and drops those older than
+/// the last [`KEPT_VERSIONS`].
 ///
 /// # Errors
 /// The database's error.
 pub async fn insert_version(tx: &mut TenantTx, p: &Page, project: &str, summary: &str) -> Result<(), Error> {
+    const PRUNE: &str = "DELETE FROM page_versions WHERE tenant_id = $1 AND page_id = $2 AND version <= $3";
+    let tenant = tx.tenant_id();
+    exec!(tx, sqlx::query(PRUNE).bind(tenant).bind(p.id).bind(p.version - KEPT_VERSIONS))?;
     const SQL: &str = "INSERT INTO page_versions (tenant_id, page_id, version, title, description, path, \
                        social_image, noindex, project, summary, created_at, created_by) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-    let tenant = tx.tenant_id();
     exec!(
         tx,
         sqlx::query(SQL)
@@ -408,7 +414,7 @@ pub async fn delete_page(tx: &mut TenantTx, site: SiteId, id: PageId) -> Result<
 /// The database's error.
 pub async fn versions(tx: &mut TenantTx, page: PageId) -> Result<Vec<Version>, Error> {
     const SQL: &str = "SELECT version, title, summary, created_at, created_by FROM page_versions \
-                       WHERE tenant_id = $1 AND page_id = $2 ORDER BY version DESC LIMIT 200";
+                       WHERE tenant_id = $1 AND page_id = $2 ORDER BY version DESC";
     let tenant = tx.tenant_id();
     Ok(on_db!(tx, |c| sqlx::query_as(SQL).bind(tenant).bind(page).fetch_all(c).await)?)
 }

@@ -631,3 +631,29 @@ async fn bad_site_input_is_a_clear_problem_and_changes_nothing(#[case] backend: 
     assert_eq!(app.get("/api/v1/sites", &cleo.access).await.json::<Value>().await.unwrap(), json!([]));
     assert_eq!(app.get(&format!("/api/v1/sites/{sid}"), &cleo.access).await.status(), 404);
 }
+
+#[tokio::test]
+async fn spam_refused_from_one_address_does_not_shut_the_form_for_everyone_else() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.trust_proxy = true).await;
+    let ann = app.signup("ann").await;
+    let site = create_site(&app, &ann, BUSINESS).await;
+    publish(&app, &ann, &site).await;
+    let from = |ip: &'static str, body: &'static str| {
+        app.client
+            .post(app.url("/_stackpro/forms/contact"))
+            .header("host", host(&app, &site))
+            .header("x-forwarded-for", ip)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // More attempts than the site's cap, all refused (honeypot, then the address's rate).
+    for _ in 0..120 {
+        let status = from("203.0.113.7", "name=bot&_hp=x").await.unwrap().status();
+        assert!(status == 422 || status == 429, "{status}");
+    }
+    let visitor = from("198.51.100.20", "name=Zoe&message=Hello").await.unwrap();
+    assert_eq!(visitor.status(), 200, "{}", visitor.text().await.unwrap());
+    assert_eq!(count_rows(&app, "form_submissions").await, 1);
+}

@@ -22,6 +22,11 @@ const WIDTHS: &[u32] = &[480, 960, 1600];
 const MAX_WIDTH: u32 = 2400;
 /// The largest image decoded, in pixels per side.
 const MAX_SIDE: u32 = 12_000;
+/// The largest image decoded, in pixels (a 48-megapixel phone photo fits).
+const MAX_PIXELS: u64 = 50_000_000;
+/// Images processed at once on this replica: decoding is CPU and memory
+/// heavy, so uploads beyond it wait their turn.
+static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// One encoded size.
 struct Encoded {
@@ -60,11 +65,25 @@ fn process(data: &[u8]) -> Result<Processed, Error> {
         "image/gif" => ImageFormat::Gif,
         _ => return Err(refused()),
     };
+    let too_large = || {
+        Error::AssetRefused(format!(
+            "The image is too large: at most {MAX_SIDE} pixels a side and {} megapixels.",
+            MAX_PIXELS / 1_000_000
+        ))
+    };
+    // The size the file declares, read from its header before anything is
+    // decoded: a tiny file may declare a huge canvas.
+    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(data), format)
+        .into_dimensions()
+        .map_err(|e| Error::AssetRefused(format!("The image cannot be read ({e}); it may be damaged.")))?;
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(too_large());
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(data), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| {
         Error::AssetRefused(format!(
@@ -150,9 +169,15 @@ impl Sites {
             }
             tx.commit().await?;
         }
-        let processed = tokio::task::spawn_blocking(move || process(&data))
-            .await
-            .map_err(|e| Error::AssetRefused(format!("The image could not be processed: {e}")))??;
+        let permit = PROCESSING.acquire().await.map_err(|e| Error::AssetRefused(e.to_string()))?;
+        // The work goes on to its end even if the client leaves; the permit
+        // is held until then, so abandoned uploads cannot pile up.
+        let processed = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            process(&data)
+        })
+        .await
+        .map_err(|e| Error::AssetRefused(format!("The image could not be processed: {e}")))??;
         let hash = hex::encode(&Sha256::digest(&processed.sizes[0].bytes)[..10]);
         let mut variants = Vec::with_capacity(processed.sizes.len());
         let mut total = 0i64;
@@ -292,5 +317,24 @@ mod tests {
         let mut fake_png = b"\x89PNG\r\n\x1a\n".to_vec();
         fake_png.extend_from_slice(&[0u8; 64]);
         assert!(matches!(process(&fake_png), Err(Error::AssetRefused(_))));
+    }
+
+    #[test]
+    fn a_tiny_file_declaring_a_huge_canvas_is_refused_before_decoding() {
+        // A 35-byte GIF that declares 8000x8000 pixels (64 megapixels).
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend_from_slice(&8000u16.to_le_bytes());
+        gif.extend_from_slice(&8000u16.to_le_bytes());
+        gif.extend_from_slice(b"\x80\0\0\0\0\0\xff\xff\xff,");
+        for v in [0u16, 0, 1, 1] {
+            gif.extend_from_slice(&v.to_le_bytes());
+        }
+        gif.extend_from_slice(b"\0\x02\x02\x44\x01\x00;");
+        let started = std::time::Instant::now();
+        match process(&gif) {
+            Err(Error::AssetRefused(m)) => assert!(m.contains("too large"), "{m}"),
+            other => panic!("{:?}", other.map(|p| p.content_type)),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -122,13 +122,11 @@ impl Sites {
         form: &str,
         posted: Vec<(String, String)>,
     ) -> Result<SubmissionId, Error> {
-        let window = WINDOW;
-        let per_ip = self.0.counters.incr(&format!("sites:form:{}:{ip}", host.site), 1, window).await?;
-        let per_site = self.0.counters.incr(&format!("sites:form:{}", host.site), 1, window).await?;
-        if per_ip.value > PER_ADDRESS || per_site.value > PER_SITE {
-            let wait =
-                per_ip.resets_in.max(if per_site.value > PER_SITE { per_site.resets_in } else { Duration::ZERO });
-            return Err(Error::RateLimited(wait.as_secs().max(1)));
+        // Every attempt from an address counts against it (refused ones too),
+        // so one address cannot try the checks below for ever.
+        let per_ip = self.0.counters.incr(&format!("sites:form:{}:{ip}", host.site), 1, WINDOW).await?;
+        if per_ip.value > PER_ADDRESS {
+            return Err(Error::RateLimited(per_ip.resets_in.as_secs().max(1)));
         }
         if form.is_empty()
             || form.len() > 64
@@ -170,6 +168,12 @@ impl Sites {
         }
         if let Some(p) = pow {
             self.verify_pow(host.site, &p).await?;
+        }
+        // The site's cap counts only what passed every check, so refused
+        // spam cannot shut the form for everyone else.
+        let per_site = self.0.counters.incr(&format!("sites:form:{}", host.site), 1, WINDOW).await?;
+        if per_site.value > PER_SITE {
+            return Err(Error::RateLimited(per_site.resets_in.as_secs().max(1)));
         }
         let id = SubmissionId::new();
         let now = self.now();

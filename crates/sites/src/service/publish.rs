@@ -159,6 +159,10 @@ impl Sites {
         Self::may_manage(ctx)?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let row = Self::site_row(&mut tx, site, true).await?;
+        if row.published_at.is_none() {
+            // Already down: nothing changes, nothing is announced.
+            return Ok(self.view(row));
+        }
         let now = self.now();
         store::clear_published(&mut tx, site).await?;
         let generation = store::set_published(&mut tx, site, None, now).await?;

@@ -940,8 +940,8 @@ export interface paths {
         };
         /**
          * Page versions
-         * @description Every saved version of the page, newest first (the last 200), with what
-         *     changed in each.
+         * @description Every saved version of the page, newest first, with what changed in
+         *     each. A page keeps its last 100 versions.
          */
         get: operations["versions"];
         put?: never;
