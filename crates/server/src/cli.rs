@@ -243,8 +243,13 @@ pub enum ConfigCmd {
 /// Sets up logging: `STACKPRO_LOG=json|pretty` picks the format, `RUST_LOG` the filter.
 pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn,html5ever=error"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    // The HTML parser warns for every odd tag of a page it sanitises: as
+    // many lines as the page has tags, whatever RUST_LOG asks.
+    let filter = match "html5ever=error".parse() {
+        Ok(d) => filter.add_directive(d),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),

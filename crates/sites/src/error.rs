@@ -65,9 +65,15 @@ pub enum Error {
     /// A submission refused by a spam check.
     #[error("{0}")]
     FormRejected(&'static str),
-    /// Too many submissions from one address or to one site.
+    /// Too many submissions from one address.
     #[error("Too many messages were sent from here; try again in a few minutes.")]
     RateLimited(u64),
+    /// Too many submissions to one site.
+    #[error("This site has received many messages in the last minutes; try again later.")]
+    SiteBusy(u64),
+    /// The replica is busy with the same kind of work.
+    #[error("{0}")]
+    Busy(&'static str),
     /// A hard limit of the plan forbids it.
     #[error(transparent)]
     Limit(#[from] LimitReached),
@@ -117,7 +123,8 @@ impl ErrorCode for Error {
             Error::PreviewExpired => Code::PreviewExpired,
             Error::Forbidden(_) => Code::Forbidden,
             Error::FormRejected(_) => Code::FormRejected,
-            Error::RateLimited(_) => Code::RateLimited,
+            Error::RateLimited(_) | Error::SiteBusy(_) => Code::RateLimited,
+            Error::Busy(_) => Code::Unavailable,
             Error::Limit(_) => Code::PlanLimitReached,
             Error::Metering(_) => Code::Internal,
             Error::Security(e) => e.code(),
@@ -137,7 +144,8 @@ impl ErrorCode for Error {
 
     fn retry_after(&self) -> Option<u64> {
         match self {
-            Error::RateLimited(secs) => Some(*secs),
+            Error::RateLimited(secs) | Error::SiteBusy(secs) => Some(*secs),
+            Error::Busy(_) => Some(5),
             _ => None,
         }
     }

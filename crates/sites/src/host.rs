@@ -68,7 +68,7 @@ impl Doc {
     ) -> Doc {
         // The best compression for pages of ordinary size; big ones get a
         // quicker level, so a load never costs seconds of CPU.
-        let big = body.len() > 128 * 1024;
+        let big = body.len() > 32 * 1024;
         let level = if big { flate2::Compression::default() } else { flate2::Compression::best() };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
         let gzip = gz.write_all(&body).and_then(|()| gz.finish()).unwrap_or_default();

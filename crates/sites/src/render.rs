@@ -460,7 +460,8 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 });
 
 fn same_site(url: &str) -> bool {
-    url.starts_with('/') && !url.starts_with("//")
+    // Browsers read `/\host` like `//host`.
+    url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\")
 }
 
 /// Cleans a body fragment with the allowlist.

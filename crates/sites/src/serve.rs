@@ -33,6 +33,7 @@ fn encoding(headers: &HeaderMap) -> Encoding {
     let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return Encoding::Identity;
     };
+    let v = v.to_ascii_lowercase();
     // Named codings first; `*` stands only for those not named.
     let (mut br, mut gzip) = (None, None);
     let mut any = false;
@@ -258,7 +259,7 @@ impl Sites {
                 let mut page_res =
                     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page.html).into_response();
                 page_res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value(&page.csp));
-                if let Err(crate::Error::RateLimited(secs)) = &r {
+                if let Err(crate::Error::RateLimited(secs) | crate::Error::SiteBusy(secs)) = &r {
                     res_retry(&mut page_res, *secs);
                 }
                 page_res
@@ -369,6 +370,7 @@ mod tests {
         assert_eq!(encoding(&headers(&[("accept-encoding", "identity")])), Encoding::Identity);
         assert_eq!(encoding(&headers(&[("accept-encoding", "*, br;q=0")])), Encoding::Gzip);
         assert_eq!(encoding(&headers(&[("accept-encoding", "*")])), Encoding::Br);
+        assert_eq!(encoding(&headers(&[("accept-encoding", "BR;Q=0, GZIP")])), Encoding::Gzip);
     }
 
     #[test]

@@ -76,8 +76,18 @@ fn process(data: &[u8]) -> Result<Processed, Error> {
     let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(data), format)
         .into_dimensions()
         .map_err(|e| Error::AssetRefused(format!("The image cannot be read ({e}); it may be damaged.")))?;
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+    let pixels = u64::from(w) * u64::from(h);
+    if w > MAX_SIDE || h > MAX_SIDE || pixels > MAX_PIXELS {
         return Err(too_large());
+    }
+    // Real images carry data for their pixels: even a flat screenshot
+    // compresses to well under a thousand pixels a byte. A small file that
+    // declares a big canvas would only cost memory and time to decode.
+    if pixels > 4_000_000 && pixels > data.len() as u64 * 1_000 {
+        return Err(Error::AssetRefused(format!(
+            "The image declares {w}×{h} pixels but holds only {} bytes; it looks damaged or made to exhaust memory.",
+            data.len()
+        )));
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(data), format);
     let mut limits = image::Limits::default();
@@ -169,7 +179,12 @@ impl Sites {
             }
             tx.commit().await?;
         }
-        let permit = PROCESSING.acquire().await.map_err(|e| Error::AssetRefused(e.to_string()))?;
+        // Wait for a turn well within the request's deadline, rather than
+        // time out after the work was done.
+        let permit = match tokio::time::timeout(std::time::Duration::from_secs(15), PROCESSING.acquire()).await {
+            Ok(Ok(p)) => p,
+            _ => return Err(Error::Busy("Images are being processed for others; send this one again in a moment.")),
+        };
         // The work goes on to its end even if the client leaves; the permit
         // is held until then, so abandoned uploads cannot pile up.
         let processed = tokio::task::spawn_blocking(move || {
@@ -317,6 +332,29 @@ mod tests {
         let mut fake_png = b"\x89PNG\r\n\x1a\n".to_vec();
         fake_png.extend_from_slice(&[0u8; 64]);
         assert!(matches!(process(&fake_png), Err(Error::AssetRefused(_))));
+    }
+
+    fn tiny_gif(side: u16) -> Vec<u8> {
+        let mut gif = b"GIF89a".to_vec();
+        gif.extend_from_slice(&side.to_le_bytes());
+        gif.extend_from_slice(&side.to_le_bytes());
+        gif.extend_from_slice(b"\x80\0\0\0\0\0\xff\xff\xff,");
+        for v in [0u16, 0, 1, 1] {
+            gif.extend_from_slice(&v.to_le_bytes());
+        }
+        gif.extend_from_slice(b"\0\x02\x02\x44\x01\x00;");
+        gif
+    }
+
+    #[test]
+    fn a_tiny_file_declaring_a_canvas_under_the_limit_is_refused_too() {
+        // 49 megapixels in 35 bytes: under the pixel limit, not a real image.
+        let started = std::time::Instant::now();
+        match process(&tiny_gif(7000)) {
+            Err(Error::AssetRefused(m)) => assert!(m.contains("declares 7000×7000"), "{m}"),
+            other => panic!("{:?}", other.map(|p| p.content_type)),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl Sites {
         // spam cannot shut the form for everyone else.
         let per_site = self.0.counters.incr(&format!("sites:form:{}", host.site), 1, WINDOW).await?;
         if per_site.value > PER_SITE {
-            return Err(Error::RateLimited(per_site.resets_in.as_secs().max(1)));
+            return Err(Error::SiteBusy(per_site.resets_in.as_secs().max(1)));
         }
         let id = SubmissionId::new();
         let now = self.now();

@@ -32,7 +32,7 @@ fn check(save: SavePage) -> Result<Checked, Error> {
         None => None,
         Some(s) => {
             let ok = s.len() <= 500
-                && ((s.starts_with('/') && !s.starts_with("//")) || s.starts_with("https://"))
+                && ((s.starts_with('/') && !s.starts_with("//") && !s.contains('\\')) || s.starts_with("https://"))
                 && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<');
             if !ok {
                 return Err(Error::Invalid(
