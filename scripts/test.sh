@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 services_up
 venv_need
+model_need
 apt_need chromium
 web_deps
 # Before the Rust tests: the binary embeds web/dist (a test checks it).

@@ -7,6 +7,7 @@
 //! (`stackpro-bench reference <port>`), so the ratio is "how much of what axum
 //! itself can do on this machine, right now, does StackPro keep".
 
+mod assistant;
 mod billing;
 mod sites;
 
@@ -40,6 +41,15 @@ fn main() -> anyhow::Result<()> {
         return rt.block_on(async {
             let dir = tempfile::tempdir()?;
             let report = sites::section(dir.path()).await?;
+            print!("{}", report.markdown());
+            Ok(())
+        });
+    }
+    if args.get(1).map(String::as_str) == Some("assistant") {
+        // Only the assistant section, printed (RESULTS.md is left alone).
+        return rt.block_on(async {
+            let dir = tempfile::tempdir()?;
+            let report = assistant::section(dir.path()).await?;
             print!("{}", report.markdown());
             Ok(())
         });
@@ -312,6 +322,8 @@ async fn run() -> anyhow::Result<()> {
 
     eprintln!("sites: a published page by Host against nginx, and publishing");
     let sites = sites::section(work.path()).await?;
+    eprintln!("assistant: retrieval quality and latency, ingestion, first token");
+    let assistant = assistant::section(work.path()).await?;
 
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
@@ -347,11 +359,13 @@ async fn run() -> anyhow::Result<()> {
     md.push_str(&slow.markdown());
     md.push_str(&billing::markdown(&recordings, &checks));
     md.push_str(&sites.markdown());
+    md.push_str(&assistant.markdown());
     let me_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("GET /api/v1/me")).collect();
     let met = me_rows.iter().all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0)
         && slow.met()
         && billing::met(&recordings, &checks)
-        && sites.met();
+        && sites.met()
+        && assistant.met();
     md.push_str(&format!("\nResult of this run: **{}**.\n", if met { "targets met" } else { "targets NOT met" }));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
     std::fs::write(&path, &md)?;

@@ -136,6 +136,49 @@ pub struct RawConfig {
     pub stripe_webhook_secret: Option<SecretString>,
     /// Stripe's API address (a local peer in tests).
     pub stripe_api_base: String,
+    /// Embeddings: `local` (all-MiniLM-L6-v2 from `embed_model_dir`),
+    /// `openai` (an OpenAI-compatible `/v1/embeddings`), `bedrock` (Titan) or `none`.
+    pub embed_provider: String,
+    /// The local model's directory. Default: <data_dir>/models/all-MiniLM-L6-v2
+    pub embed_model_dir: Option<PathBuf>,
+    /// The embeddings API root (`openai`) or endpoint override (`bedrock`).
+    pub embed_base_url: Option<String>,
+    /// The embeddings model of `openai`/`bedrock`.
+    pub embed_model: Option<String>,
+    /// The embeddings API key (`openai`).
+    #[serde(skip_serializing)]
+    pub embed_api_key: Option<SecretString>,
+    /// The vectors' length of `openai`/`bedrock` models.
+    pub embed_dimensions: usize,
+    /// The platform's language model for workspaces without their own:
+    /// `openai`, `anthropic`, `bedrock`; unset: quoting answers.
+    pub llm_provider: Option<String>,
+    /// Its API root (or Bedrock endpoint override).
+    pub llm_base_url: Option<String>,
+    /// Its model.
+    pub llm_model: Option<String>,
+    /// Its API key (Bedrock: the access key id).
+    #[serde(skip_serializing)]
+    pub llm_api_key: Option<SecretString>,
+    /// Bedrock's secret access key.
+    #[serde(skip_serializing)]
+    pub llm_secret_key: Option<SecretString>,
+    /// The AWS region of Bedrock (language model and Titan embeddings).
+    pub aws_region: String,
+    /// The program parser workers run. Default: this binary.
+    pub parser_program: Option<PathBuf>,
+    /// Memory a parser worker may map, in MiB.
+    pub parser_memory_mb: u64,
+    /// CPU seconds a parser worker may use.
+    pub parser_cpu_secs: u64,
+    /// Parser workers at a time.
+    pub parser_workers: usize,
+    /// Whether a workspace's own language model may be on a private network.
+    pub assistant_allow_private_endpoints: bool,
+    /// Questions one website visitor may ask the widget per 10 minutes.
+    pub widget_questions_per_visitor: i64,
+    /// Questions one site's widget may take per 10 minutes.
+    pub widget_questions_per_site: i64,
 }
 
 impl Default for RawConfig {
@@ -183,6 +226,25 @@ impl Default for RawConfig {
             stripe_secret_key: None,
             stripe_webhook_secret: None,
             stripe_api_base: "https://api.stripe.com".into(),
+            embed_provider: "local".into(),
+            embed_model_dir: None,
+            embed_base_url: None,
+            embed_model: None,
+            embed_api_key: None,
+            embed_dimensions: 1024,
+            llm_provider: None,
+            llm_base_url: None,
+            llm_model: None,
+            llm_api_key: None,
+            llm_secret_key: None,
+            aws_region: "us-east-1".into(),
+            parser_program: None,
+            parser_memory_mb: 1024,
+            parser_cpu_secs: 30,
+            parser_workers: 2,
+            assistant_allow_private_endpoints: false,
+            widget_questions_per_visitor: 20,
+            widget_questions_per_site: 300,
         }
     }
 }
@@ -325,6 +387,51 @@ pub struct Config {
     pub stripe_webhook_secrets: Vec<SecretString>,
     /// Stripe's API address.
     pub stripe_api_base: String,
+    /// The assistant's models and parser.
+    pub assistant: AssistantSettings,
+}
+
+/// The assistant's models and parser, validated.
+#[derive(Clone, Debug)]
+pub struct AssistantSettings {
+    /// `local`, `openai`, `bedrock` or `none`.
+    pub embed_provider: String,
+    /// The local model's directory.
+    pub embed_model_dir: PathBuf,
+    /// The embeddings API root or endpoint.
+    pub embed_base_url: Option<String>,
+    /// The embeddings model.
+    pub embed_model: Option<String>,
+    /// The embeddings API key.
+    pub embed_api_key: Option<SecretString>,
+    /// The vectors' length of remote models.
+    pub embed_dimensions: usize,
+    /// `openai`, `anthropic`, `bedrock`, or none.
+    pub llm_provider: Option<String>,
+    /// The model's API root or endpoint.
+    pub llm_base_url: Option<String>,
+    /// The model.
+    pub llm_model: Option<String>,
+    /// Its key.
+    pub llm_api_key: Option<SecretString>,
+    /// Bedrock's secret access key.
+    pub llm_secret_key: Option<SecretString>,
+    /// AWS region.
+    pub aws_region: String,
+    /// The parser workers' program.
+    pub parser_program: Option<PathBuf>,
+    /// Their memory, in bytes.
+    pub parser_memory: u64,
+    /// Their CPU seconds.
+    pub parser_cpu_secs: u64,
+    /// How many at a time.
+    pub parser_workers: usize,
+    /// Whether workspaces' providers may be on private networks.
+    pub allow_private_endpoints: bool,
+    /// Widget questions per visitor per 10 minutes.
+    pub widget_questions_per_visitor: i64,
+    /// Widget questions per site per 10 minutes.
+    pub widget_questions_per_site: i64,
 }
 
 impl Config {
@@ -459,6 +566,51 @@ impl RawConfig {
         if self.shutdown_drain_secs >= self.shutdown_timeout_secs {
             return Err(invalid("STACKPRO_SHUTDOWN_DRAIN_SECS", "must be shorter than STACKPRO_SHUTDOWN_TIMEOUT_SECS"));
         }
+        if !matches!(self.embed_provider.as_str(), "local" | "openai" | "bedrock" | "none") {
+            return Err(invalid("STACKPRO_EMBED_PROVIDER", "expected local, openai, bedrock or none"));
+        }
+        if let Some(p) = &self.llm_provider {
+            if !matches!(p.as_str(), "openai" | "anthropic" | "bedrock" | "") {
+                return Err(invalid("STACKPRO_LLM_PROVIDER", "expected openai, anthropic or bedrock"));
+            }
+        }
+        for (name, url) in
+            [("STACKPRO_EMBED_BASE_URL", &self.embed_base_url), ("STACKPRO_LLM_BASE_URL", &self.llm_base_url)]
+        {
+            if url.as_deref().is_some_and(|u| Url::parse(u).is_err()) {
+                return Err(invalid(name, "expected a URL such as https://api.openai.com/v1"));
+            }
+        }
+        if self.parser_memory_mb < 64 || self.parser_cpu_secs == 0 || self.parser_workers == 0 {
+            return Err(invalid(
+                "STACKPRO_PARSER_MEMORY_MB",
+                "parsers need at least 64 MiB, 1 CPU second and 1 worker",
+            ));
+        }
+        let assistant = AssistantSettings {
+            embed_provider: self.embed_provider.clone(),
+            embed_model_dir: self
+                .embed_model_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2")),
+            embed_base_url: self.embed_base_url.clone(),
+            embed_model: self.embed_model.clone(),
+            embed_api_key: self.embed_api_key.clone(),
+            embed_dimensions: self.embed_dimensions,
+            llm_provider: self.llm_provider.clone().filter(|p| !p.is_empty()),
+            llm_base_url: self.llm_base_url.clone(),
+            llm_model: self.llm_model.clone(),
+            llm_api_key: self.llm_api_key.clone(),
+            llm_secret_key: self.llm_secret_key.clone(),
+            aws_region: self.aws_region.clone(),
+            parser_program: self.parser_program.clone(),
+            parser_memory: self.parser_memory_mb << 20,
+            parser_cpu_secs: self.parser_cpu_secs,
+            parser_workers: self.parser_workers,
+            allow_private_endpoints: self.assistant_allow_private_endpoints,
+            widget_questions_per_visitor: self.widget_questions_per_visitor,
+            widget_questions_per_site: self.widget_questions_per_site,
+        };
         let smtp_from = self.smtp_from.unwrap_or_else(|| format!("StackPro <no-reply@{}>", self.base_domain));
         Ok(Config {
             listen,
@@ -510,6 +662,7 @@ impl RawConfig {
                 .unwrap_or_default(),
             stripe_secret_key: self.stripe_secret_key,
             stripe_api_base: self.stripe_api_base,
+            assistant,
         })
     }
 }
@@ -595,6 +748,34 @@ payment_grace_days = {grace}
 # stripe_secret_key = "sk_live_..."
 # stripe_webhook_secret = "whsec_..."
 stripe_api_base = "{stripe_base}"
+# The assistant. Embeddings: local (all-MiniLM-L6-v2 from embed_model_dir;
+# `make run` fetches it), openai (any OpenAI-compatible /v1/embeddings:
+# OpenAI, Ollama, vLLM, llama.cpp), bedrock (Amazon Titan), or none
+# (keyword search only).
+embed_provider = "{embed}"
+# embed_model_dir = "./data/models/all-MiniLM-L6-v2"
+# embed_base_url = "http://127.0.0.1:11434/v1"
+# embed_model = "nomic-embed-text"
+# embed_api_key = "..."
+embed_dimensions = {embed_dim}
+# The platform's language model, for workspaces without their own (unset:
+# answers quote the documents): openai, anthropic or bedrock.
+# llm_provider = "anthropic"
+# llm_base_url = "https://api.anthropic.com"
+# llm_model = "claude-3-5-haiku-latest"
+# llm_api_key = "..."            # Bedrock: the access key id
+# llm_secret_key = "..."         # Bedrock: the secret access key
+aws_region = "{aws}"
+# Uploaded documents are parsed in worker processes with these limits.
+# parser_program = "/usr/local/bin/stackpro"   # default: this binary
+parser_memory_mb = {pmem}
+parser_cpu_secs = {pcpu}
+parser_workers = {pworkers}
+# Whether a workspace's own model may be on a private network (loopback, 10/8…).
+assistant_allow_private_endpoints = {private}
+# The website widget: questions per visitor, and per site, each 10 minutes.
+widget_questions_per_visitor = {wv}
+widget_questions_per_site = {ws}
 # The plan catalogue (free, trial, starter, professional, enterprise) can be
 # changed per plan; a new key adds a plan. Tables go at the end of the file.
 # Prices in cents; soft limits' tier prices in micro-cents per unit.
@@ -630,6 +811,15 @@ stripe_api_base = "{stripe_base}"
         trial = d.trial_days,
         grace = d.payment_grace_days,
         stripe_base = d.stripe_api_base,
+        embed = d.embed_provider,
+        embed_dim = d.embed_dimensions,
+        aws = d.aws_region,
+        pmem = d.parser_memory_mb,
+        pcpu = d.parser_cpu_secs,
+        pworkers = d.parser_workers,
+        private = d.assistant_allow_private_endpoints,
+        wv = d.widget_questions_per_visitor,
+        ws = d.widget_questions_per_site,
     )
 }
 

@@ -90,6 +90,10 @@ codes! {
     AssetRefused => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "asset_refused", "The upload is not a JPEG, PNG, WebP or GIF image, whatever its name says."),
     PreviewExpired => (StatusCode::GONE, "preview_expired", "The preview link has expired; make a new one."),
     FormRejected => (StatusCode::UNPROCESSABLE_ENTITY, "form_rejected", "The form submission was refused (spam check or malformed fields)."),
+    DocumentNotFound => (StatusCode::NOT_FOUND, "document_not_found", "No such document in this workspace, or not one you may read."),
+    PassageNotFound => (StatusCode::NOT_FOUND, "passage_not_found", "No such passage, or not one you may read."),
+    ConversationNotFound => (StatusCode::NOT_FOUND, "conversation_not_found", "No such conversation of yours."),
+    DocumentRefused => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "document_refused", "The upload is not a document the knowledge base reads (PDF, DOCX, text, Markdown, HTML); `detail` says what it is."),
     Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "A dependency is unavailable; try again shortly."),
     Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error; the request id identifies it in the logs."),
 }

@@ -13,10 +13,12 @@
 
 extern crate self as stackpro_core;
 
+pub mod access;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod ids;
 pub mod metering;
 pub mod slug;

@@ -9,6 +9,7 @@ use axum::extract::{FromRef, State};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::Router;
+use stackpro_assistant::{Assistant, AssistantConfig, PlatformLlm};
 use stackpro_billing::{Billing, Catalogue};
 use stackpro_core::config::Config;
 use stackpro_core::tenancy::AuthState;
@@ -64,6 +65,8 @@ pub struct AppParts {
     pub billing: Billing,
     /// Sites, pages, publishing and the Host lookup.
     pub sites: Sites,
+    /// The assistant: knowledge base, search, chat.
+    pub assistant: Assistant,
 }
 
 impl FromRef<AppState> for Security {
@@ -86,6 +89,11 @@ impl FromRef<AppState> for Sites {
         s.sites.clone()
     }
 }
+impl FromRef<AppState> for Assistant {
+    fn from_ref(s: &AppState) -> Assistant {
+        s.assistant.clone()
+    }
+}
 impl FromRef<AppState> for Metrics {
     fn from_ref(s: &AppState) -> Metrics {
         s.metrics.clone()
@@ -103,6 +111,8 @@ impl FromRef<AppState> for Metrics {
         (name = "api-keys", description = "Keys for programs"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "billing", description = "Plans, usage, limits and invoices"),
+        (name = "assistant", description = "The AI assistant: the knowledge base (documents read in a sandbox, with \
+            who may read each), hybrid search, chat with streamed answers and citations, and its settings."),
         (name = "sites", description = "Websites: templates, pages and their versions, images, publishing, previews and \
             form submissions. A published site answers at `<slug>.<base domain>` (its own host, outside this API)."),
         (name = "operator", description = "The console of the people who run the installation: revenue, plans, past-due \
@@ -147,6 +157,8 @@ pub struct Parts {
     pub billing: Billing,
     /// Sites.
     pub sites: Sites,
+    /// The assistant.
+    pub assistant: Assistant,
 }
 
 impl App {
@@ -248,11 +260,26 @@ impl App {
             bus.clone(),
             counters.clone(),
             billing.metering(),
-            clock,
+            clock.clone(),
             SitesConfig::from_public_url(&cfg.public_url, &cfg.base_domain),
             sites_secret,
         );
-        Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites })
+        let assistant_secret = stackpro_security::crypto::server_secret(&db, security.keys(), "assistant", clock.now())
+            .await
+            .context("loading the assistant secret")?;
+        let assistant = Assistant::new(
+            db.clone(),
+            security.clone(),
+            blobs.clone(),
+            bus.clone(),
+            counters.clone(),
+            billing.metering(),
+            clock,
+            assistant_config(&cfg.assistant)?,
+            assistant_secret,
+        );
+        sites.hosting().set_extras(Arc::new(assistant.clone()));
+        Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites, assistant })
     }
 
     /// Builds the whole application.
@@ -277,6 +304,7 @@ impl App {
             lifecycle: lifecycle.clone(),
             billing: parts.billing.clone(),
             sites: parts.sites.clone(),
+            assistant: parts.assistant.clone(),
         }));
         tokio::spawn(parts.sites.hosting().clone().follow());
         tokio::spawn(parts.sites.hosting().clone().poll());
@@ -305,6 +333,7 @@ impl App {
             .handle(stackpro_billing::service::usage::ALERT_JOB, parts.billing.alert_job())
             .handle(stackpro_billing::service::payments::SUBSCRIPTION_JOB, parts.billing.subscription_job())
             .handle(stackpro_billing::service::payments::USAGE_JOB, parts.billing.usage_job())
+            .handle(stackpro_assistant::service::documents::INGEST_JOB, parts.assistant.ingest_job())
             .handle(
                 stackpro_store::jobs::SWEEP,
                 stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
@@ -348,6 +377,7 @@ impl App {
         // lookup decides, and the dashboard's hosts go on to the router.
         let site_host = Arc::new(http::SiteHost {
             sites: parts.sites.clone(),
+            assistant: parts.assistant.clone(),
             metrics: state.metrics.clone(),
             trust_proxy: cfg.trust_proxy,
         });
@@ -417,6 +447,87 @@ impl App {
         Ok(())
     }
 }
+/// The assistant's models and parser from the configuration. A missing
+/// local model is not fatal: search works by keywords, and says so.
+fn assistant_config(c: &stackpro_core::config::AssistantSettings) -> anyhow::Result<AssistantConfig> {
+    use stackpro_assistant::embed::{Embedder, LazyLocal, OpenAi, Titan};
+    use stackpro_assistant::model::Provider;
+    let http = stackpro_assistant::service::http_client();
+    let aws = || {
+        Some(stackpro_assistant::aws::AwsCredentials {
+            access_key_id: secrecy::ExposeSecret::expose_secret(c.llm_api_key.as_ref()?).to_owned(),
+            secret_access_key: c.llm_secret_key.clone()?,
+            session_token: None,
+        })
+    };
+    let embedder: Option<Arc<dyn Embedder>> = match c.embed_provider.as_str() {
+        "local" => match LazyLocal::new(&c.embed_model_dir) {
+            Some(m) => Some(Arc::new(m)),
+            None => {
+                tracing::warn!(dir = %c.embed_model_dir.display(), "no embedding model there (model.safetensors, \
+                    config.json, tokenizer.json): the assistant searches by keywords only; `make run` fetches it");
+                None
+            }
+        },
+        "openai" => Some(Arc::new(OpenAi::new(
+            http.clone(),
+            c.embed_base_url.as_deref().unwrap_or("https://api.openai.com/v1"),
+            c.embed_api_key.clone(),
+            c.embed_model.as_deref().unwrap_or("text-embedding-3-small"),
+            c.embed_dimensions,
+        ))),
+        "bedrock" => {
+            let creds = aws().context(
+                "STACKPRO_EMBED_PROVIDER=bedrock needs STACKPRO_LLM_API_KEY and STACKPRO_LLM_SECRET_KEY (the AWS keys)",
+            )?;
+            let endpoint = c
+                .embed_base_url
+                .clone()
+                .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", c.aws_region));
+            Some(Arc::new(Titan::new(
+                http.clone(),
+                &endpoint,
+                &c.aws_region,
+                creds,
+                c.embed_model.as_deref().unwrap_or("amazon.titan-embed-text-v2:0"),
+                c.embed_dimensions,
+            )))
+        }
+        _ => None,
+    };
+    let provider = match c.llm_provider.as_deref() {
+        Some("openai") => Some(Provider::Openai),
+        Some("anthropic") => Some(Provider::Anthropic),
+        Some("bedrock") => Some(Provider::Bedrock),
+        _ => None,
+    };
+    let program = match &c.parser_program {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().context("finding this program for the document parser")?,
+    };
+    let limits = stackpro_assistant::sandbox::Limits {
+        memory: c.parser_memory,
+        cpu_secs: c.parser_cpu_secs,
+        ..Default::default()
+    };
+    Ok(AssistantConfig {
+        sandbox: stackpro_assistant::sandbox::Sandbox::new(program, limits, c.parser_workers),
+        embedder,
+        llm: PlatformLlm {
+            provider,
+            base_url: c.llm_base_url.clone(),
+            model: c.llm_model.clone(),
+            region: Some(c.aws_region.clone()),
+            api_key: c.llm_api_key.clone(),
+            secret_key: c.llm_secret_key.clone(),
+        },
+        http,
+        visitor_questions: c.widget_questions_per_visitor,
+        site_questions: c.widget_questions_per_site,
+        allow_private_endpoints: c.allow_private_endpoints,
+    })
+}
+
 /// The request authenticator: identity from `security`; then a request made
 /// with an API key counts against the plan's API requests (`billing`),
 /// refused once they are used up. Requests of people signed in to the web
@@ -470,6 +581,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(stackpro_security::routes::router())
         .merge(stackpro_billing::routes::router())
         .merge(stackpro_sites::routes::router())
+        .merge(stackpro_assistant::routes::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .routes(utoipa_axum::routes!(metrics_text))

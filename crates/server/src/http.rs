@@ -309,6 +309,8 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 pub struct SiteHost {
     /// The sites service, with the one Host lookup.
     pub sites: stackpro_sites::Sites,
+    /// The assistant, whose widget answers on published sites.
+    pub assistant: stackpro_assistant::Assistant,
     /// Request counts and latencies (one route label, `site`, for every site).
     pub metrics: Metrics,
     /// Whether `X-Forwarded-For` names the client.
@@ -326,7 +328,13 @@ pub async fn site_host(State(h): State<Arc<SiteHost>>, req: Request, next: Next)
             let start = Instant::now();
             let method = method_label(req.method());
             let ip = client_ip(&req, h.trust_proxy);
-            let res = h.sites.serve_host(bundle, req, ip).await;
+            // The assistant's widget answers on a published site's host.
+            let res = match bundle {
+                Some(b) if b.site.published && req.uri().path().starts_with("/_stackpro/assistant") => {
+                    h.assistant.serve_widget(b.site.tenant, &b.site.site.to_string(), req, ip).await
+                }
+                bundle => h.sites.serve_host(bundle, req, ip).await,
+            };
             h.metrics.requests.with_label_values(&[method, "site", status_label(res.status())]).inc();
             h.metrics.latency.with_label_values(&[method, "site"]).observe(start.elapsed().as_secs_f64());
             res

@@ -126,6 +126,8 @@ struct Inner {
     suffix: String,
     entries: RwLock<HashMap<String, Slot>>,
     site_tenants: RwLock<HashMap<SiteId, TenantId>>,
+    /// What other features add to pages (the assistant's widget).
+    extras: std::sync::OnceLock<Arc<dyn stackpro_core::hooks::PageExtras>>,
 }
 
 impl std::fmt::Debug for Hosting {
@@ -145,6 +147,7 @@ impl Hosting {
             suffix,
             entries: RwLock::new(HashMap::new()),
             site_tenants: RwLock::new(HashMap::new()),
+            extras: std::sync::OnceLock::new(),
         }))
     }
 
@@ -222,13 +225,31 @@ impl Hosting {
             Vec::new()
         };
         let origin = self.0.config.origin(slug);
-        let bundle = tokio::task::spawn_blocking(move || build(host, rows, &origin)).await.map_err(|e| {
+        let tags = match (self.0.extras.get(), published) {
+            (Some(extras), true) => extras.head_tags(tenant).await,
+            _ => String::new(),
+        };
+        let bundle = tokio::task::spawn_blocking(move || build(host, rows, &origin, &tags)).await.map_err(|e| {
             Error::Store(stackpro_store::StoreError::Blob(object_store::Error::Generic {
                 store: "sites",
                 source: Box::new(e),
             }))
         })?;
         Ok(Arc::new(Entry::Site(Arc::new(bundle))))
+    }
+
+    /// Sets what other features add to pages (once, at start).
+    pub fn set_extras(&self, extras: Arc<dyn stackpro_core::hooks::PageExtras>) {
+        let _ = self.0.extras.set(extras);
+    }
+
+    /// Forgets every cached site of a tenant on this replica.
+    pub fn forget_tenant(&self, tenant: TenantId) {
+        self.0
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, slot| !matches!(slot.get().map(|e| &**e), Some(Entry::Site(b)) if b.site.tenant == tenant));
     }
 
     /// Forgets a site on this replica.
@@ -260,6 +281,8 @@ impl Hosting {
     /// Follows the bus: forgets each site announced as changed. Runs until
     /// the process ends, subscribing again after a lost connection.
     pub async fn follow(self) {
+        let extras = self.clone();
+        tokio::spawn(async move { extras.follow_extras().await });
         loop {
             match self.0.bus.subscribe(CHANGED_TOPIC).await {
                 Ok(mut stream) => {
@@ -270,6 +293,24 @@ impl Hosting {
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "cannot follow site changes on the bus; polling only"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Forgets a tenant's sites when what other features add to its pages
+    /// changed (the widget turned on or off).
+    async fn follow_extras(self) {
+        loop {
+            match self.0.bus.subscribe(stackpro_core::hooks::PAGE_EXTRAS_CHANGED).await {
+                Ok(mut stream) => {
+                    while let Some(msg) = stream.next().await {
+                        if let Some(t) = std::str::from_utf8(&msg).ok().and_then(|s| s.parse::<TenantId>().ok()) {
+                            self.forget_tenant(t);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot follow page-extras changes on the bus"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -327,7 +368,7 @@ impl Hosting {
     }
 }
 
-fn build(site: HostSite, rows: Vec<store::PublishedRow>, origin: &str) -> Bundle {
+fn build(site: HostSite, rows: Vec<store::PublishedRow>, origin: &str, head_tags: &str) -> Bundle {
     let mut pages = HashMap::with_capacity(rows.len());
     let mut not_found = None;
     let mut sitemap = String::from(
@@ -344,10 +385,19 @@ fn build(site: HostSite, rows: Vec<store::PublishedRow>, origin: &str) -> Bundle
         ));
     }
     sitemap.push_str("</urlset>\n");
+    // Other features' tags go at the end of each page's head; the ETag says so.
+    let extra = (!head_tags.is_empty())
+        .then(|| hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(head_tags.as_bytes())[..4]));
     for r in rows {
         newest = Some(newest.map_or(r.published_at, |n| n.max(r.published_at)));
-        let doc =
-            Arc::new(Doc::new(r.html.into_bytes(), r.etag, r.published_at, "text/html; charset=utf-8", Some(r.csp)));
+        let (html, etag) = match &extra {
+            Some(x) => (
+                r.html.replacen("</head>", &format!("{head_tags}</head>"), 1),
+                format!("{}-{x}\"", r.etag.trim_end_matches('"')),
+            ),
+            None => (r.html, r.etag),
+        };
+        let doc = Arc::new(Doc::new(html.into_bytes(), etag, r.published_at, "text/html; charset=utf-8", Some(r.csp)));
         if r.path == NOT_FOUND_PATH {
             not_found = Some(doc);
         } else {

@@ -433,19 +433,7 @@ pub struct Submission {
     pub created_at: DateTime<Utc>,
 }
 
-/// The bytes of an uploaded file, for the OpenAPI document.
-pub struct FileBytes;
-
-impl utoipa::PartialSchema for FileBytes {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .into()
-    }
-}
-impl ToSchema for FileBytes {}
+pub use stackpro_core::extract::FileBytes;
 
 /// A published site found by its Host: what the one Host lookup answers.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -652,17 +652,6 @@ pub async fn count_assets(tx: &mut TenantTx, site: SiteId) -> Result<i64, Error>
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).bind(site).fetch_one(c).await)?)
 }
 
-/// Bytes the tenant stores in site images: the `storage_bytes` level this
-/// crate contributes.
-///
-/// # Errors
-/// The database's error.
-pub async fn stored_bytes(tx: &mut TenantTx) -> Result<i64, Error> {
-    const SQL: &str = "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM site_assets WHERE tenant_id = $1";
-    let tenant = tx.tenant_id();
-    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_one(c).await)?)
-}
-
 // ---- form submissions -------------------------------------------------------
 
 /// Stores a sealed submission.

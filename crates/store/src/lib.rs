@@ -20,6 +20,7 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod redis;
+pub mod usage;
 
 pub use blob::BlobStore;
 pub use bus::Bus;

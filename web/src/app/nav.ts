@@ -13,7 +13,7 @@ export interface NavItem {
 export const PRODUCT_NAV: NavItem[] = [
   { to: '/', label: 'Overview', icon: 'home' },
   { to: '/sites', label: 'Sites', icon: 'globe' },
-  { to: '/assistant', label: 'Assistant', icon: 'sparkles', soon: true },
+  { to: '/assistant', label: 'Assistant', icon: 'sparkles' },
   { to: '/inbox', label: 'Inbox', icon: 'inbox', soon: true },
   { to: '/billing', label: 'Billing', icon: 'card', roles: ['owner', 'admin'] },
   { to: '/domains', label: 'Domains', icon: 'domain', soon: true },

@@ -90,6 +90,16 @@ export const router = createBrowserRouter(
                 { path: 'sites', lazy: async () => ({ Component: (await import('@/features/sites/components/SitesPage')).SitesPage }) },
                 { path: 'sites/new', lazy: async () => ({ Component: (await import('@/features/sites/components/NewSitePage')).NewSitePage }) },
                 { path: 'sites/:siteId', lazy: async () => ({ Component: (await import('@/features/sites/components/SitePage')).SitePage }) },
+                // The assistant loads on first visit too: its layout (tabs), then each tab's page.
+                {
+                  path: 'assistant',
+                  lazy: async () => ({ Component: (await import('@/features/assistant/components/AssistantLayout')).AssistantLayout }),
+                  children: [
+                    { index: true, lazy: async () => ({ Component: (await import('@/features/assistant/components/KnowledgePage')).KnowledgePage }) },
+                    { path: 'chat', lazy: async () => ({ Component: (await import('@/features/assistant/components/PlaygroundPage')).PlaygroundPage }) },
+                    { path: 'settings', lazy: async () => ({ Component: (await import('@/features/assistant/components/SettingsPage')).SettingsPage }) },
+                  ],
+                },
                 { path: 'account', element: <AccountPage /> },
                 ...soon,
                 { path: '*', element: <NotFoundPage /> },

@@ -100,6 +100,16 @@ pub async fn fresh_pg_database() -> String {
     pg_url(&name)
 }
 
+/// Where the local embedding model is (`make test` fetches it).
+pub fn model_dir() -> PathBuf {
+    match std::env::var("STACKPRO_TEST_MODEL_DIR") {
+        Ok(d) => PathBuf::from(d),
+        Err(_) => {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/stackpro-models/all-MiniLM-L6-v2")
+        }
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
@@ -184,6 +194,12 @@ impl TestApp {
             // tests set `plans = None` for the real catalogue.
             plans: Some(serde_json::json!({ "trial": { "limits": {
                 "seats": { "kind": "unlimited" }, "api_requests": { "kind": "unlimited" } } } })),
+            // Documents are parsed by workers running the real binary.
+            parser_program: Some(PathBuf::from(env!("CARGO_BIN_EXE_stackpro"))),
+            // The local embedding model, where `make test` put it; without
+            // it the assistant searches by keywords (tests that need
+            // vectors say so when it is missing).
+            embed_model_dir: Some(model_dir()),
             ..RawConfig::default()
         };
         tweak(&mut raw);

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api_keys;
+mod assistant;
 mod audit;
 mod auth;
 mod bad_input;
@@ -12,6 +13,7 @@ mod billing_stripe;
 mod blobs;
 mod crypto;
 mod jobs;
+mod llm_peers;
 mod members;
 mod operator_console;
 mod operators;

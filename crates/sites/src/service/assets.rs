@@ -224,7 +224,7 @@ impl Sites {
             stackpro_security::store::lock_tenant(&mut tx).await?;
             Self::site_row(&mut tx, site, false).await?;
             let stored = store::insert_asset(&mut tx, &row).await?;
-            let bytes = store::stored_bytes(&mut tx).await?;
+            let bytes = stackpro_store::usage::stored_bytes(&mut tx).await?;
             self.0
                 .metering
                 .set_level(&mut tx, ctx.tenant, Meter::StorageBytes, bytes, &format!("storage:asset:{}", row.id))
@@ -273,7 +273,7 @@ impl Sites {
         stackpro_security::store::lock_tenant(&mut tx).await?;
         Self::site_row(&mut tx, site, false).await?;
         let row = store::delete_asset(&mut tx, site, id).await?.ok_or_else(|| Error::AssetNotFound(id.to_string()))?;
-        let bytes = store::stored_bytes(&mut tx).await?;
+        let bytes = stackpro_store::usage::stored_bytes(&mut tx).await?;
         self.0
             .metering
             .set_level(&mut tx, ctx.tenant, Meter::StorageBytes, bytes, &format!("storage:asset-delete:{id}"))

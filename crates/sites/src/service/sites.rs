@@ -146,7 +146,7 @@ impl Sites {
         let count = store::count_sites(&mut tx).await?;
         let key = format!("sites-delete:{id}");
         self.0.metering.set_level(&mut tx, ctx.tenant, Meter::Sites, count, &key).await?;
-        let bytes = store::stored_bytes(&mut tx).await?;
+        let bytes = stackpro_store::usage::stored_bytes(&mut tx).await?;
         self.0.metering.set_level(&mut tx, ctx.tenant, Meter::StorageBytes, bytes, &format!("storage:{key}")).await?;
         self.0
             .security

@@ -8,16 +8,6 @@ export interface Upcoming {
 }
 
 export const UPCOMING: Record<string, Upcoming> = {
-  assistant: {
-    title: 'Assistant',
-    icon: 'sparkles',
-    summary: 'An AI assistant that knows your business and answers customers around the clock.',
-    points: [
-      'Learns from your site, documents and past conversations',
-      'Answers on your website chat and hands off to a person when needed',
-      'Runs on your own server, so your data stays yours',
-    ],
-  },
   inbox: {
     title: 'Inbox',
     icon: 'inbox',

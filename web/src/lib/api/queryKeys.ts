@@ -24,6 +24,14 @@ export const queryKeys = {
   siteAssets: (id: string) => ['sites', 'site', id, 'assets'] as const,
   siteSubmissions: (id: string) => ['sites', 'site', id, 'submissions'] as const,
   pageVersions: (site: string, page: string) => ['sites', 'site', site, 'page', page, 'versions'] as const,
+  /** Everything under the assistant: documents, conversations, settings. */
+  assistantAll: ['assistant'] as const,
+  assistantDocuments: ['assistant', 'documents'] as const,
+  assistantStatus: ['assistant', 'status'] as const,
+  assistantSettings: ['assistant', 'settings'] as const,
+  assistantConversations: ['assistant', 'conversations'] as const,
+  assistantConversation: (id: string) => ['assistant', 'conversation', id] as const,
+  assistantPassage: (id: string) => ['assistant', 'passage', id] as const,
   /** The operator console's data; dropped as one when a console session starts or ends. */
   operatorAll: ['operator'] as const,
   operatorMe: ['operator', 'me'] as const,

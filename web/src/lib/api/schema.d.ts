@@ -72,6 +72,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assistant/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the assistant
+         * @description Answers from the passages the caller may read, streamed as server-sent
+         *     events: `conversation` `{id}`, `citations` `{items}` (before the text),
+         *     `delta` `{text}` (append), then `done` `{message_id, mode, tokens}`, or
+         *     `error` `{code, detail}` if it fails midway. With a language model the
+         *     answer is written by it and cites `[n]`; without one it quotes the best
+         *     passages. Counts one AI question, and the model's tokens.
+         */
+        post: operations["chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List conversations
+         * @description The caller's own conversations, newest first.
+         */
+        get: operations["list_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/conversations/{conversation}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a conversation
+         * @description One of the caller's conversations with its messages and their citations.
+         */
+        get: operations["get_conversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a conversation
+         * @description One of the caller's conversations, with its messages.
+         */
+        delete: operations["delete_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List documents
+         * @description The documents of the knowledge base the caller may read, newest first,
+         *     with their ingestion status and progress.
+         */
+        get: operations["list_documents"];
+        put?: never;
+        /**
+         * Upload a document
+         * @description The file's bytes as the body: PDF (with a text layer), Word (.docx),
+         *     plain text, Markdown or HTML, at most 25 MB; its kind is read from its
+         *     bytes. It is stored sealed with the workspace's key and read in the
+         *     background (`status`, `progress` and `stage` tell how far); a file that
+         *     cannot be read ends `failed` with `error`. Counts against the plan's
+         *     storage, and its pages against ingested pages. Members and above.
+         */
+        post: operations["upload_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/documents/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a document
+         * @description One document the caller may read.
+         */
+        get: operations["get_document"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a document
+         * @description With its file, every passage and every vector.
+         */
+        delete: operations["delete_document"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a document
+         * @description Its title, visibility, or the client members it is shared with. Only
+         *     admins make a document admins-only or open one that is.
+         */
+        patch: operations["patch_document"];
+        trace?: never;
+    };
+    "/api/v1/assistant/documents/{document}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a document's file
+         * @description A new version of the file; it is read in the background while the
+         *     passages of the old one stay searchable, and replaces them when ready.
+         */
+        put: operations["reupload_document"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/passages/{passage}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a passage
+         * @description The passage a citation points at, with its document, page and headings.
+         */
+        get: operations["get_passage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search the knowledge base
+         * @description Passages the caller may read that best answer the query: by keywords
+         *     (BM25), by meaning (when an embedding model is configured), or both
+         *     fused (reciprocal rank fusion, the default).
+         */
+        post: operations["search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the assistant's settings
+         * @description Its name, persona, tone, what it does when unsure, the widget, and the
+         *     workspace's own language model (its key is never shown: `has_key`).
+         */
+        get: operations["get_settings"];
+        /**
+         * Change the assistant's settings
+         * @description Replaces them. `llm.api_key` (and Bedrock's `llm.secret_key`) are kept
+         *     when left out and removed when `""`; they are stored sealed. A
+         *     workspace's own language model needs a plan with language-model
+         *     providers. Admins and owners.
+         */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assistant/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the assistant can do
+         * @description Whether passages are searched by meaning (and with which model), which
+         *     language model answers this workspace (`null`: quoting answers), and
+         *     how document parsing is confined on this server.
+         */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -1178,6 +1419,11 @@ export interface components {
              */
             used: number;
         };
+        /**
+         * @description How an answer was made.
+         * @enum {string}
+         */
+        AnswerMode: "llm" | "extractive";
         /** @description An API key, without its secret. */
         ApiKey: {
             /**
@@ -1248,6 +1494,18 @@ export interface components {
         };
         /** Format: uuid */
         AssetId: string;
+        /** @description What the assistant can do on this installation. */
+        AssistantStatus: {
+            /** @description The embedding model, when one is configured. */
+            embedder?: string | null;
+            /** @description The language model answering this workspace; `null`: extractive answers. */
+            llm?: string | null;
+            /** @description Whether the plan lets the workspace connect its own language model. */
+            own_llm_allowed: boolean;
+            sandbox?: null | components["schemas"]["Confinement"];
+            /** @description Whether passages are searched by meaning. */
+            semantic: boolean;
+        };
         /** @description One audit entry as shown. */
         AuditEntry: {
             /** @description What happened, e.g. `member.invited`. */
@@ -1343,10 +1601,88 @@ export interface components {
             /** @description The plan's key. */
             plan: string;
         };
+        /** @description A question to the assistant. */
+        ChatRequest: {
+            /**
+             * Format: uuid
+             * @description The conversation it continues; a new one when absent.
+             */
+            conversation_id?: string | null;
+            /** @description The question (1–2000 characters). */
+            message: string;
+        };
         /** @description A Checkout page to send the owner to. */
         CheckoutView: {
             /** @description Stripe's page. */
             url: string;
+        };
+        /** @description A source of an answer. */
+        Citation: {
+            /**
+             * Format: uuid
+             * @description Its document.
+             */
+            document_id: string;
+            /** @description The document's title. */
+            document_title: string;
+            /** @description The headings above the passage. */
+            heading?: string | null;
+            /** @description Its number in the answer (`[1]`). */
+            n: number;
+            /**
+             * Format: int32
+             * @description The page.
+             */
+            page?: number | null;
+            /**
+             * Format: uuid
+             * @description The passage.
+             */
+            passage_id: string;
+            /** @description The words quoted. */
+            quote: string;
+        };
+        /** @description What held in a worker, as it reported. */
+        Confinement: {
+            /**
+             * @description Landlock: `enforced`, `partial` (an older ABI: files but not all of
+             *     the network), or `unavailable` (the kernel has none).
+             */
+            landlock: components["schemas"]["LandlockState"];
+            /** @description Whether the seccomp filter is installed. */
+            seccomp: boolean;
+        };
+        /** @description A conversation with its messages. */
+        Conversation: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Oldest first. */
+            messages: components["schemas"]["Message"][];
+            /** @description Its first question, cut short. */
+            title: string;
+        };
+        /** @description A conversation in a list. */
+        ConversationSummary: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Its first question, cut short. */
+            title: string;
+            /**
+             * Format: date-time
+             * @description Last message.
+             */
+            updated_at: string;
+        };
+        /** @description A list of conversations. */
+        Conversations: {
+            /** @description Newest first. */
+            items: components["schemas"]["ConversationSummary"][];
         };
         /**
          * @description The period's cost at the projected usage, in cents: its plan fees as
@@ -1410,6 +1746,83 @@ export interface components {
              */
             value: number;
         };
+        /** @description A document of the knowledge base. */
+        Document: {
+            /**
+             * Format: int64
+             * @description Its size.
+             */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Its passages.
+             */
+            chunks: number;
+            /**
+             * Format: date-time
+             * @description Uploaded.
+             */
+            created_at: string;
+            error?: null | components["schemas"]["DocumentError"];
+            /** @description The uploaded file's name. */
+            filename: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Its kind, read from its bytes. */
+            kind: components["schemas"]["Kind"];
+            /**
+             * Format: int64
+             * @description Its pages, where the format has pages.
+             */
+            pages?: number | null;
+            /**
+             * Format: int64
+             * @description 0–100.
+             */
+            progress: number;
+            /** @description The client members it is shared with (for `clients`). */
+            shared_with: string[];
+            /** @description What is happening, in words. */
+            stage: string;
+            /** @description Where its ingestion is. */
+            status: components["schemas"]["Status"];
+            /** @description Title (the file name without its extension unless given). */
+            title: string;
+            /**
+             * Format: date-time
+             * @description Last changed.
+             */
+            updated_at: string;
+            /** @description Who may read it. */
+            visibility: components["schemas"]["Visibility"];
+        };
+        /** @description Why a document could not be read. */
+        DocumentError: {
+            /**
+             * @description Stable: `unsupported_type`, `encrypted_pdf`, `no_text_layer`,
+             *     `corrupt_file`, `not_text`, `too_large`, `too_many_pages`,
+             *     `worker_killed`, `empty`, `limit_reached`, `embedding_failed`.
+             */
+            code: string;
+            /** @description For people. */
+            detail: string;
+        };
+        /** @description Changes to a document's title or who may read it. */
+        DocumentPatch: {
+            /** @description Client members to share with (replaces the list). */
+            shared_with?: string[] | null;
+            /** @description New title (1–200 characters). */
+            title?: string | null;
+            visibility?: null | components["schemas"]["Visibility"];
+        };
+        /** @description A list of documents. */
+        Documents: {
+            /** @description Newest first. */
+            items: components["schemas"]["Document"][];
+        };
         /**
          * @description What a plan unlocks beyond quantities; later features read these.
          * @enum {string}
@@ -1438,6 +1851,25 @@ export interface components {
              */
             period_start: string;
             recommendation?: null | components["schemas"]["Recommendation"];
+        };
+        /** @description A passage found. */
+        Hit: {
+            /** @description Its rank by keywords, from 1. */
+            keyword_rank?: number | null;
+            /** @description The passage. */
+            passage: components["schemas"]["Passage"];
+            /**
+             * Format: double
+             * @description The fused score (higher is better).
+             */
+            score: number;
+            /**
+             * Format: double
+             * @description Its cosine similarity to the query (-1 to 1), when searched by meaning.
+             */
+            similarity?: number | null;
+            /** @description Its rank by meaning, from 1. */
+            vector_rank?: number | null;
         };
         /** @description An invitation just sent. */
         Invitation: {
@@ -1543,6 +1975,16 @@ export interface components {
              */
             total_cents: number;
         };
+        /**
+         * @description The kinds of document the knowledge base reads.
+         * @enum {string}
+         */
+        Kind: "pdf" | "docx" | "txt" | "markdown" | "html";
+        /**
+         * @description How far Landlock holds.
+         * @enum {string}
+         */
+        LandlockState: "enforced" | "partial" | "unavailable";
         /** @description What a plan allows of one meter. */
         Limit: {
             /**
@@ -1577,6 +2019,28 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "unlimited";
+        };
+        /** @description The workspace's own language model. */
+        LlmSettings: {
+            /**
+             * @description The API key (Bedrock: the access key id); write only: left out keeps
+             *     the stored one, `""` removes it.
+             */
+            api_key?: string | null;
+            /** @description The API root (OpenAI-compatible; optional for the others). */
+            base_url?: string | null;
+            /** @description Whether a key is stored (read only). */
+            readonly has_key?: boolean;
+            /** @description Whether Bedrock's secret access key is stored (read only). */
+            readonly has_secret?: boolean;
+            /** @description The model. */
+            model?: string | null;
+            /** @description Which provider. */
+            provider: components["schemas"]["Provider"];
+            /** @description The AWS region (Bedrock). */
+            region?: string | null;
+            /** @description Bedrock's secret access key; write only, as `api_key`. */
+            secret_key?: string | null;
         };
         /** @description Body of `POST /api/v1/auth/login`. */
         LoginRequest: {
@@ -1638,6 +2102,26 @@ export interface components {
          * @enum {string}
          */
         MemberStatus: "active" | "invited";
+        /** @description A message of a conversation. */
+        Message: {
+            /** @description Its sources. */
+            citations: components["schemas"]["Citation"][];
+            /**
+             * Format: date-time
+             * @description Sent.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            mode?: null | components["schemas"]["AnswerMode"];
+            /** @description `user` or `assistant`. */
+            role: string;
+            /** @description Its text. */
+            text: string;
+        };
         /**
          * @description Something a tenant uses and may pay for. The wire name is stable.
          * @enum {string}
@@ -1732,6 +2216,11 @@ export interface components {
          * @enum {string}
          */
         Method: "insufficient" | "run_rate" | "damped_trend" | "weekly" | "level";
+        /**
+         * @description How to search.
+         * @enum {string}
+         */
+        Mode: "hybrid" | "keyword" | "vector";
         /** @description A new page. */
         NewPage: {
             /** @description Its description (up to 300 characters). */
@@ -1860,6 +2349,30 @@ export interface components {
         };
         /** Format: uuid */
         PageId: string;
+        /** @description A passage of a document. */
+        Passage: {
+            /**
+             * Format: uuid
+             * @description Its document.
+             */
+            document_id: string;
+            /** @description Its document's title. */
+            document_title: string;
+            /** @description The headings above it. */
+            heading?: string | null;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /**
+             * Format: int32
+             * @description The page it is on.
+             */
+            page?: number | null;
+            /** @description Its text. */
+            text: string;
+        };
         /** @description Body of `POST /api/v1/auth/password-reset/confirm`. */
         PasswordResetConfirm: {
             /** @description The new password: 10 to 1024 characters, not the email address. */
@@ -2097,6 +2610,11 @@ export interface components {
              */
             path: number[];
         };
+        /**
+         * @description A language-model provider.
+         * @enum {string}
+         */
+        Provider: "none" | "openai" | "anthropic" | "bedrock";
         /** @description What a publish did. */
         Published: {
             /** @description The paths published. */
@@ -2163,6 +2681,22 @@ export interface components {
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
+        /** @description A search. */
+        SearchRequest: {
+            /** @description How many passages (1–20, 5 by default). */
+            limit?: number | null;
+            /** @description How to search. */
+            mode?: components["schemas"]["Mode"];
+            /** @description The query (1–2000 characters). */
+            query: string;
+        };
+        /** @description Passages found. */
+        SearchResults: {
+            /** @description Best first. */
+            items: components["schemas"]["Hit"][];
+            /** @description Whether meaning was searched (an embedder is configured). */
+            semantic: boolean;
+        };
         /** @description One refused request. */
         SecurityEvent: {
             /**
@@ -2228,6 +2762,25 @@ export interface components {
             /** @description The person. */
             user: components["schemas"]["User"];
         };
+        /** @description The assistant's settings. */
+        Settings: {
+            /** @description How to reach a person (up to 200 characters). */
+            human_contact: string;
+            /** @description The business's trade (up to 80 characters). */
+            industry: string;
+            /** @description The workspace's own language model. */
+            llm: components["schemas"]["LlmSettings"];
+            /** @description Its name (1–60 characters). */
+            name: string;
+            /** @description Who it is, in a sentence or two (up to 500 characters). */
+            persona: string;
+            /** @description How it speaks. */
+            tone: components["schemas"]["Tone"];
+            /** @description What it does when unsure. */
+            when_unsure: components["schemas"]["WhenUnsure"];
+            /** @description The website widget. */
+            widget: components["schemas"]["WidgetSettings"];
+        };
         /** @description Body of `POST /api/v1/auth/signup`. */
         SignupRequest: {
             /**
@@ -2277,6 +2830,11 @@ export interface components {
         };
         /** Format: uuid */
         SiteId: string;
+        /**
+         * @description Where a document is in its ingestion.
+         * @enum {string}
+         */
+        Status: "queued" | "parsing" | "embedding" | "ready" | "failed";
         /** @description What Stripe knows of a workspace, and how far it is synchronised. */
         StripeState: {
             /** @description The Stripe customer. */
@@ -2416,6 +2974,11 @@ export interface components {
          * @enum {string}
          */
         TierMode: "graduated" | "volume";
+        /**
+         * @description The assistant's tone.
+         * @enum {string}
+         */
+        Tone: "friendly" | "professional" | "concise";
         /** @description How trials end. */
         TrialConversions: {
             /** @description Trials that moved to a paid plan in the window, per plan. */
@@ -2542,6 +3105,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description Who may read a piece of content.
+         * @enum {string}
+         */
+        Visibility: "team" | "admins" | "clients" | "public";
         /** @description What a webhook did. */
         WebhookOutcome: {
             /** @description Always true for a verified event. */
@@ -2551,6 +3119,27 @@ export interface components {
              *     not handle).
              */
             result: string;
+        };
+        /**
+         * @description What the assistant does when its documents do not answer.
+         * @enum {string}
+         */
+        WhenUnsure: "say_so" | "offer_human";
+        /**
+         * @description Where the widget sits.
+         * @enum {string}
+         */
+        WidgetPosition: "right" | "left";
+        /** @description The website widget. */
+        WidgetSettings: {
+            /** @description Its colour, `#rrggbb`. */
+            accent: string;
+            /** @description Whether published sites carry the widget. */
+            enabled: boolean;
+            /** @description Its first words (up to 200 characters). */
+            greeting: string;
+            /** @description `right` or `left`. */
+            position: components["schemas"]["WidgetPosition"];
         };
     };
     responses: never;
@@ -2728,6 +3317,621 @@ export interface operations {
                 content?: never;
             };
             /** @description A problem: unauthorized, forbidden, api_key_not_found. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description text/event-stream of the answer's events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A problem: invalid_field, conversation_not_found, plan_limit_reached, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversations"];
+                };
+            };
+            /** @description A problem: unauthorized, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                conversation: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description A problem: conversation_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                conversation: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: conversation_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Documents"];
+                };
+            };
+            /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_document: {
+        parameters: {
+            query: {
+                /** @description The file's name, with its extension (1 to 255 characters). */
+                name: string;
+                /** @description A title; the name without its extension by default (1 to 200 characters). */
+                title?: string | null;
+                /** @description Who may read it: `team` (default), `admins`, `clients` or `public`. */
+                visibility?: null | components["schemas"]["Visibility"];
+                /** @description Client members to share it with, ids separated by commas. */
+                shared_with?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The document */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description Stored and queued for reading */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description A problem: document_refused (415: not a document we read), payload_too_large, plan_limit_reached, invalid_field, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document's id */
+                document: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description A problem: document_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document's id */
+                document: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: document_not_found, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document's id */
+                document: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description A problem: document_not_found, invalid_field, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reupload_document: {
+        parameters: {
+            query: {
+                /** @description The file's name, with its extension (1 to 255 characters). */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description The document's id */
+                document: string;
+            };
+            cookie?: never;
+        };
+        /** @description The document */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+            };
+        };
+        responses: {
+            /** @description Stored and queued for reading */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description A problem: document_not_found, document_refused, payload_too_large, plan_limit_reached, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_passage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passage's id */
+                passage: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passage"];
+                };
+            };
+            /** @description A problem: passage_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description A problem: invalid_field, invalid_body. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Settings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description A problem: invalid_field, invalid_body, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantStatus"];
+                };
+            };
+            /** @description A problem: unauthorized. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;
