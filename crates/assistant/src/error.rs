@@ -16,6 +16,9 @@ pub enum Error {
     /// No such passage, or one the caller may not read.
     #[error("No passage {0} in this workspace.")]
     PassageNotFound(String),
+    /// No such member (to share with).
+    #[error("No member {0} in this workspace.")]
+    MemberNotFound(String),
     /// No such conversation of the caller's.
     #[error("No conversation {0} of yours.")]
     ConversationNotFound(String),
@@ -67,6 +70,7 @@ impl ErrorCode for Error {
             Error::DocumentNotFound(_) => Code::DocumentNotFound,
             Error::PassageNotFound(_) => Code::PassageNotFound,
             Error::ConversationNotFound(_) => Code::ConversationNotFound,
+            Error::MemberNotFound(_) => Code::MemberNotFound,
             Error::Refused(_) => Code::DocumentRefused,
             Error::TooLarge(_) => Code::PayloadTooLarge,
             Error::Forbidden(_) => Code::Forbidden,

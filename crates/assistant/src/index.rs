@@ -1,8 +1,9 @@
 //! Each replica's search index of each tenant's knowledge base: BM25 over
 //! words (tantivy, in memory) and exact cosine similarity over vectors (our
-//! own loop: no vector extension exists here and, at a small business's
-//! size, a scan of every allowed passage is both exact and fast), fused
-//! with reciprocal rank fusion.
+//! own scan: no vector extension exists here and, at a small business's
+//! size, a scan of every allowed passage is both exact and fast; an 8-bit
+//! first pass by SimSIMD keeps it within a few milliseconds at 100,000
+//! passages), fused by their relative scores.
 //!
 //! The database is the truth (passages sealed with the tenant's key); an
 //! index is built from it on first use and follows the tenant's
@@ -26,8 +27,28 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 /// How many candidates each method brings to the fusion.
 const CANDIDATES: usize = 50;
+/// How many passages the 8-bit first pass keeps for exact scoring.
+const PREFILTER: usize = 200;
+
+/// How keyword and vector results are fused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fusion {
+    /// Reciprocal rank fusion: Σ 1/(60 + rank).
+    Rrf,
+    /// Relative score fusion: each list's scores scaled to 0–1 by its own
+    /// best and worst candidate, then summed.
+    Relative,
+}
+
+/// The product's fusion: relative scores kept a lead that ranks alone
+/// lose (a BM25 winner far ahead of the second), and measured better than
+/// reciprocal rank fusion on the retrieval test set (bench/RESULTS.md).
+pub const FUSION: Fusion = Fusion::Relative;
 /// Reciprocal rank fusion's constant (the usual 60).
 const RRF_K: f64 = 60.0;
+/// A passage (document, place) with one method's score.
+type Scored = ((DocumentId, usize), f32);
+
 /// A passage's fused score with its keyword and vector ranks.
 type Fused = (f64, Option<usize>, Option<usize>);
 
@@ -88,6 +109,8 @@ struct Fields {
 struct State {
     generation: i64,
     docs: HashMap<DocumentId, DocEntry>,
+    /// Each document's vectors in 8 bits, for the first pass of a scan.
+    quant: HashMap<DocumentId, Quantized>,
     /// The first passage number of each document's run.
     first: HashMap<DocumentId, u64>,
     /// Passage number runs: first number → document.
@@ -187,6 +210,7 @@ impl TenantIndex {
             state: RwLock::new(State {
                 generation: -1,
                 docs: HashMap::new(),
+                quant: HashMap::new(),
                 first: HashMap::new(),
                 runs: BTreeMap::new(),
                 next: 0,
@@ -230,6 +254,7 @@ impl TenantIndex {
         for id in &gone {
             writer.delete_term(Term::from_field_text(f.doc, &id.to_string()));
             s.docs.remove(id);
+            s.quant.remove(id);
             if let Some(first) = s.first.remove(id) {
                 s.runs.remove(&first);
             }
@@ -250,6 +275,9 @@ impl TenantIndex {
             }
             s.first.insert(id, first);
             s.runs.insert(first, id);
+            if !entry.vectors.is_empty() && !entry.passages.is_empty() {
+                s.quant.insert(id, Quantized::of(&entry.vectors, entry.vectors.len() / entry.passages.len()));
+            }
             s.docs.insert(id, entry);
         }
         for (id, (title, visibility, shared, _)) in update.meta {
@@ -284,30 +312,58 @@ impl TenantIndex {
         (n, bytes)
     }
 
-    /// The passages best answering `query` that `reader` may read.
+    /// The passages best answering `query` that `reader` may read, fused
+    /// the product's way ([`FUSION`]).
     pub fn search(&self, reader: &Reader, query: &str, qvec: Option<&[f32]>, mode: Mode, limit: usize) -> Vec<Hit> {
+        self.search_with(reader, query, qvec, mode, limit, FUSION)
+    }
+
+    /// [`TenantIndex::search`] with a chosen fusion (the benchmark compares them).
+    pub fn search_with(
+        &self,
+        reader: &Reader,
+        query: &str,
+        qvec: Option<&[f32]>,
+        mode: Mode,
+        limit: usize,
+        fusion: Fusion,
+    ) -> Vec<Hit> {
         let Ok(s) = self.state.read() else { return Vec::new() };
         let allowed: HashSet<DocumentId> =
             s.docs.iter().filter(|(_, d)| reader.may_read(d.visibility, &d.shared_with)).map(|(id, _)| *id).collect();
         if allowed.is_empty() {
             return Vec::new();
         }
-        let keyword = if mode == Mode::Vector { Vec::new() } else { self.keyword(&s, &allowed, query) };
-        let vector = match (mode, qvec) {
-            (Mode::Keyword, _) | (_, None) => Vec::new(),
-            (_, Some(q)) => vector(&s, &allowed, q),
+        let q = match mode {
+            Mode::Keyword => None,
+            _ => qvec,
         };
+        // The word search and the vector scan run side by side.
+        let (keyword, vector) = std::thread::scope(|scope| {
+            let scan = q.map(|q| scope.spawn(|| vector(&s, &allowed, q)));
+            let keyword = if mode == Mode::Vector { Vec::new() } else { self.keyword(&s, &allowed, query) };
+            let vector = scan.and_then(|h| h.join().ok()).unwrap_or_default();
+            (keyword, vector)
+        });
         let similarity: HashMap<(DocumentId, usize), f32> = vector.iter().copied().collect();
         let mut fused: HashMap<(DocumentId, usize), Fused> = HashMap::new();
-        for (rank, key) in keyword.iter().enumerate() {
-            let e = fused.entry(*key).or_insert((0.0, None, None));
-            e.0 += 1.0 / (RRF_K + rank as f64 + 1.0);
-            e.1 = Some(rank + 1);
-        }
-        for (rank, (key, _)) in vector.iter().enumerate() {
-            let e = fused.entry(*key).or_insert((0.0, None, None));
-            e.0 += 1.0 / (RRF_K + rank as f64 + 1.0);
-            e.2 = Some(rank + 1);
+        let lists: [(Vec<Scored>, bool); 2] = [(keyword, true), (vector, false)];
+        for (list, is_keyword) in &lists {
+            let (lo, hi) =
+                list.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), (_, s)| (lo.min(*s), hi.max(*s)));
+            for (rank, (key, score)) in list.iter().enumerate() {
+                let e = fused.entry(*key).or_insert((0.0, None, None));
+                e.0 += match fusion {
+                    Fusion::Rrf => 1.0 / (RRF_K + rank as f64 + 1.0),
+                    Fusion::Relative if hi > lo => f64::from((score - lo) / (hi - lo)),
+                    Fusion::Relative => 1.0,
+                };
+                if *is_keyword {
+                    e.1 = Some(rank + 1);
+                } else {
+                    e.2 = Some(rank + 1);
+                }
+            }
         }
         let mut ranked: Vec<_> = fused.into_iter().collect();
         ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
@@ -335,7 +391,7 @@ impl TenantIndex {
             .collect()
     }
 
-    fn keyword(&self, s: &State, allowed: &HashSet<DocumentId>, query: &str) -> Vec<(DocumentId, usize)> {
+    fn keyword(&self, s: &State, allowed: &HashSet<DocumentId>, query: &str) -> Vec<Scored> {
         let searcher = self.reader.searcher();
         let parser = QueryParser::for_index(&self.index, vec![self.fields.heading, self.fields.body]);
         // Lenient: a question is words, not query syntax.
@@ -353,42 +409,94 @@ impl TenantIndex {
         let collector = FilterCollector::new("pno".to_owned(), allowed_pno, TopDocs::with_limit(CANDIDATES));
         let Ok(top) = searcher.search(&q, &collector) else { return Vec::new() };
         top.into_iter()
-            .filter_map(|(_, addr)| {
+            .filter_map(|(score, addr)| {
                 let seg = searcher.segment_reader(addr.segment_ord);
                 let pno = seg.fast_fields().u64("pno").ok()?.first(addr.doc_id)?;
                 let (first, id) = s.runs.range(..=pno).next_back()?;
-                Some((*id, (pno - first) as usize))
+                Some(((*id, (pno - first) as usize), score))
             })
             .collect()
     }
 }
 
 /// The passages nearest to `q` by cosine (vectors are unit length, so a dot
-/// product), among allowed documents.
-fn vector(s: &State, allowed: &HashSet<DocumentId>, q: &[f32]) -> Vec<((DocumentId, usize), f32)> {
+/// product), among allowed documents: a first pass over 8-bit copies keeps
+/// the best [`PREFILTER`], whose exact scores then decide.
+fn vector(s: &State, allowed: &HashSet<DocumentId>, q: &[f32]) -> Vec<Scored> {
     let dim = q.len();
-    let mut best: Vec<(f32, DocumentId, usize)> = Vec::with_capacity(CANDIDATES + 1);
+    if dim == 0 {
+        return Vec::new();
+    }
+    let (qq, _) = quantize(q);
+    let mut best: Vec<(f32, DocumentId, usize)> = Vec::with_capacity(PREFILTER * 2 + 1);
     let mut floor = f32::NEG_INFINITY;
     for id in allowed {
-        let Some(d) = s.docs.get(id) else { continue };
-        if dim == 0 || d.vectors.len() != d.passages.len() * dim {
+        let (Some(d), Some(quant)) = (s.docs.get(id), s.quant.get(id)) else { continue };
+        if quant.dim != dim || d.vectors.len() != d.passages.len() * dim {
             continue;
         }
-        for (i, row) in d.vectors.chunks_exact(dim).enumerate() {
-            let score = dot(row, q);
-            if best.len() < CANDIDATES || score > floor {
+        for (i, row) in quant.values.chunks_exact(dim).enumerate() {
+            // Scaled back per row (rows have their own scales; the query's
+            // is the same for all, so it does not change the order).
+            let score = dot_i8(row, &qq) * quant.scales[i];
+            if best.len() < PREFILTER || score > floor {
                 best.push((score, *id, i));
-                if best.len() > CANDIDATES * 2 {
-                    best.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    best.truncate(CANDIDATES);
+                if best.len() > PREFILTER * 2 {
+                    best.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                    best.truncate(PREFILTER);
                     floor = best.last().map_or(f32::NEG_INFINITY, |b| b.0);
                 }
             }
         }
     }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
-    best.truncate(CANDIDATES);
-    best.into_iter().map(|(score, id, i)| ((id, i), score)).collect()
+    let mut exact: Vec<(f32, DocumentId, usize)> = best
+        .into_iter()
+        .filter_map(|(_, id, i)| {
+            let d = s.docs.get(&id)?;
+            Some((dot(d.vectors.get(i * dim..(i + 1) * dim)?, q), id, i))
+        })
+        .collect();
+    exact.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
+    exact.truncate(CANDIDATES);
+    exact.into_iter().map(|(score, id, i)| ((id, i), score)).collect()
+}
+
+/// A document's vectors in 8 bits, each row with its scale.
+struct Quantized {
+    dim: usize,
+    values: Vec<i8>,
+    /// Per row: its scale.
+    scales: Vec<f32>,
+}
+
+impl Quantized {
+    fn of(vectors: &[f32], dim: usize) -> Quantized {
+        let mut values = Vec::with_capacity(vectors.len());
+        let mut scales = Vec::with_capacity(vectors.len() / dim.max(1));
+        for row in vectors.chunks_exact(dim.max(1)) {
+            let (q, scale) = quantize(row);
+            values.extend(q);
+            scales.push(scale);
+        }
+        Quantized { dim, values, scales }
+    }
+}
+
+/// A vector as 8-bit integers and the scale that maps them back.
+fn quantize(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 {
+        return (vec![0; v.len()], 0.0);
+    }
+    let scale = max / 127.0;
+    (v.iter().map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8).collect(), scale)
+}
+
+/// An 8-bit dot product, by SimSIMD (its kernels pick AVX2, AVX-512 VNNI or
+/// NEON at run time; the compiler alone only has SSE2 to widen bytes with).
+fn dot_i8(a: &[i8], b: &[i8]) -> f32 {
+    use simsimd::SpatialSimilarity;
+    <i8 as SpatialSimilarity>::dot(a, b).unwrap_or(0.0) as f32
 }
 
 /// A dot product written so the compiler vectorises it (eight lanes).

@@ -67,15 +67,22 @@ async fn list_documents(State(a): State<Assistant>, ctx: TenantCtx) -> Result<Js
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name, with its extension (1 to 255 characters).
-    #[param(min_length = 1, max_length = 255)]
+    #[param(min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: String,
     /// A title; the name without its extension by default (1 to 200 characters).
-    #[param(min_length = 1, max_length = 200)]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub title: Option<String>,
     /// Who may read it: `team` (default), `admins`, `clients` or `public`.
     pub visibility: Option<Visibility>,
     /// Client members to share it with, ids separated by commas.
-    #[param(max_length = 4000)]
+    #[param(
+        max_length = 4000,
+        pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})*)?$"
+    )]
     pub shared_with: Option<String>,
 }
 
@@ -84,7 +91,7 @@ pub struct UploadQuery {
 #[serde(deny_unknown_fields)]
 pub struct ReuploadQuery {
     /// The file's name, with its extension (1 to 255 characters).
-    #[param(min_length = 1, max_length = 255)]
+    #[param(min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: String,
 }
 

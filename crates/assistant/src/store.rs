@@ -330,6 +330,16 @@ pub async fn client_members(tx: &mut TenantTx) -> Result<Vec<UserId>, Error> {
     Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_all(c).await)?)
 }
 
+/// Every member of the tenant.
+///
+/// # Errors
+/// The database's error.
+pub async fn members(tx: &mut TenantTx) -> Result<Vec<UserId>, Error> {
+    const SQL: &str = "SELECT id FROM users WHERE tenant_id = $1";
+    let tenant = tx.tenant_id();
+    Ok(on_db!(tx, |c| sqlx::query_scalar(SQL).bind(tenant).fetch_all(c).await)?)
+}
+
 // ---- passages ---------------------------------------------------------------
 
 /// A stored passage, still sealed.

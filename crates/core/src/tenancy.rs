@@ -127,6 +127,20 @@ impl TenantCtx {
         }
         self.require(min)
     }
+    /// As [`TenantCtx::require_write`], with the refusal's words for people
+    /// (`why` when the role is lower), for crates with their own errors.
+    ///
+    /// # Errors
+    /// The words of the refusal.
+    pub fn may_write(&self, min: Role, why: &'static str) -> Result<(), &'static str> {
+        if self.read_only {
+            return Err("This API key may only read.");
+        }
+        if !self.role.at_least(min) {
+            return Err(why);
+        }
+        Ok(())
+    }
     /// The acting user, if the principal is a person.
     pub fn user(&self) -> Option<UserId> {
         match self.principal {

@@ -301,7 +301,10 @@ pub struct SavePage {
     pub path: Option<String>,
     /// An image URL for link previews: a path on the site (`/_assets/…`) or `https://`.
     #[serde(default)]
-    #[schema(max_length = 500, pattern = r#"^(/[^/\s"<\u0000-\u001f\u007f]|https://)[^\s"<\u0000-\u001f\u007f]*$"#)]
+    #[schema(
+        max_length = 500,
+        pattern = r#"^(/[^/\\\s"<\u0000-\u001f\u007f-\u009f][^\\\s"<\u0000-\u001f\u007f-\u009f]*|https://[^\s"<\u0000-\u001f\u007f-\u009f]*)$"#
+    )]
     pub social_image: Option<String>,
     /// Asks search engines not to index the page.
     #[serde(default)]

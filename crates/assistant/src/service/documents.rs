@@ -95,12 +95,13 @@ impl Assistant {
         extract::sniff(&upload.bytes, &upload.filename).map_err(|e| Error::Refused(e.detail))
     }
 
+    /// The file's own name (a path's last part); "document" when none.
     fn check_filename(name: &str) -> Result<String, Error> {
-        let name = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
-        if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
-            return Err(Error::Invalid("/file", "Give the file a name of 1 to 255 printable characters.".into()));
+        if name.chars().count() > 255 || name.chars().any(char::is_control) {
+            return Err(Error::Invalid("/name", "Give the file a name of 1 to 255 printable characters.".into()));
         }
-        Ok(name.to_owned())
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+        Ok(if base.is_empty() { "document".to_owned() } else { base.to_owned() })
     }
 
     fn check_title(title: &str) -> Result<String, Error> {
@@ -117,8 +118,12 @@ impl Assistant {
             return Err(Error::Invalid("/shared_with", "Share with at most 100 clients.".into()));
         }
         let clients = store::client_members(tx).await?;
+        let members = store::members(tx).await?;
         let mut out = Vec::new();
         for u in users {
+            if !members.contains(u) {
+                return Err(Error::MemberNotFound(u.to_string()));
+            }
             if !clients.contains(u) {
                 return Err(Error::Invalid(
                     "/shared_with",

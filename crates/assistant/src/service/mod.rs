@@ -134,24 +134,14 @@ impl Assistant {
 
     /// Adding and changing documents needs the member role.
     pub(crate) fn may_edit(ctx: &TenantCtx) -> Result<(), Error> {
-        if ctx.read_only {
-            return Err(Error::Forbidden("This API key may only read."));
-        }
-        if !ctx.role.at_least(Role::Member) {
-            return Err(Error::Forbidden("Adding and changing documents needs the member role or higher."));
-        }
-        Ok(())
+        ctx.may_write(Role::Member, "Adding and changing documents needs the member role or higher.")
+            .map_err(Error::Forbidden)
     }
 
     /// Settings need the admin role.
     pub(crate) fn may_manage(ctx: &TenantCtx) -> Result<(), Error> {
-        if ctx.read_only {
-            return Err(Error::Forbidden("This API key may only read."));
-        }
-        if !ctx.role.at_least(Role::Admin) {
-            return Err(Error::Forbidden("Changing the assistant's settings needs the admin role or higher."));
-        }
-        Ok(())
+        ctx.may_write(Role::Admin, "Changing the assistant's settings needs the admin role or higher.")
+            .map_err(Error::Forbidden)
     }
 
     pub(crate) fn actor(ctx: &TenantCtx, ip: Option<std::net::IpAddr>) -> Actor {

@@ -24,6 +24,10 @@ struct Secret {
     secret_key: Option<String>,
 }
 
+fn extract_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
 fn invalid(field: &'static str, msg: &str) -> Error {
     Error::Invalid(field, msg.to_owned())
 }
@@ -93,6 +97,9 @@ impl Assistant {
         mut new: Settings,
     ) -> Result<Settings, Error> {
         Self::may_manage(ctx)?;
+        if extract_blank(&new.name) {
+            return Err(invalid("/name", "Give the assistant a name."));
+        }
         check_len("/name", &new.name, 1, 60)?;
         check_len("/persona", &new.persona, 0, 500)?;
         check_len("/industry", &new.industry, 0, 80)?;
@@ -102,7 +109,27 @@ impl Assistant {
         if accent.len() != 7 || accent[0] != b'#' || !accent[1..].iter().all(u8::is_ascii_hexdigit) {
             return Err(invalid("/widget/accent", "Give the colour as #rrggbb."));
         }
+        let now = self.now();
+        let mut tx = self.0.db.tenant_tx(ctx).await?;
+        let (old, mut secret) = self.load_settings(&mut tx).await?;
+        if new.llm.provider == Provider::None {
+            // Disconnecting forgets the provider's address, model and keys.
+            new.llm = crate::model::LlmSettings::default();
+            secret = Secret::default();
+        }
         let llm = &mut new.llm;
+        // A workspace that kept its provider through a downgrade may still
+        // change its other settings; connecting one needs the plan.
+        let changed = (llm.provider, &llm.base_url, &llm.model, &llm.region)
+            != (old.llm.provider, &old.llm.base_url, &old.llm.model, &old.llm.region)
+            || llm.api_key.is_some()
+            || llm.secret_key.is_some();
+        if llm.provider != Provider::None && changed && !self.0.metering.has_feature(&ctx.plan, Feature::LlmProviders) {
+            return Err(Error::Forbidden(
+                "Connecting the workspace's own language model needs a plan with language-model providers \
+                 (Professional or Enterprise).",
+            ));
+        }
         if let Some(u) = &llm.base_url {
             let parsed = url::Url::parse(u).map_err(|_| invalid("/llm/base_url", "Give an http(s) URL."))?;
             if !matches!(parsed.scheme(), "http" | "https") || u.len() > 500 {
@@ -135,21 +162,6 @@ impl Assistant {
         }
         if llm.provider != Provider::None && llm.model.is_none() {
             return Err(invalid("/llm/model", "Name the model to use."));
-        }
-        let now = self.now();
-        let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let (old, mut secret) = self.load_settings(&mut tx).await?;
-        // A workspace that kept its provider through a downgrade may still
-        // change its other settings; connecting one needs the plan.
-        let changed = (llm.provider, &llm.base_url, &llm.model, &llm.region)
-            != (old.llm.provider, &old.llm.base_url, &old.llm.model, &old.llm.region)
-            || llm.api_key.is_some()
-            || llm.secret_key.is_some();
-        if llm.provider != Provider::None && changed && !self.0.metering.has_feature(&ctx.plan, Feature::LlmProviders) {
-            return Err(Error::Forbidden(
-                "Connecting the workspace's own language model needs a plan with language-model providers \
-                 (Professional or Enterprise).",
-            ));
         }
         for (given, slot, field) in [
             (llm.api_key.take(), &mut secret.api_key, "/llm/api_key"),

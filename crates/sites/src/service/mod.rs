@@ -112,24 +112,12 @@ impl Sites {
 
     /// Editing needs the member role; clients see no sites.
     pub(crate) fn may_edit(ctx: &TenantCtx) -> Result<(), Error> {
-        if ctx.read_only {
-            return Err(Error::Forbidden("This API key may only read."));
-        }
-        if !ctx.role.at_least(Role::Member) {
-            return Err(Error::Forbidden("Editing sites needs the member role or higher."));
-        }
-        Ok(())
+        ctx.may_write(Role::Member, "Editing sites needs the member role or higher.").map_err(Error::Forbidden)
     }
 
     /// Publishing, deleting and creating sites need the admin role.
     pub(crate) fn may_manage(ctx: &TenantCtx) -> Result<(), Error> {
-        if ctx.read_only {
-            return Err(Error::Forbidden("This API key may only read."));
-        }
-        if !ctx.role.at_least(Role::Admin) {
-            return Err(Error::Forbidden("This needs the admin role or higher."));
-        }
-        Ok(())
+        ctx.may_write(Role::Admin, "This needs the admin role or higher.").map_err(Error::Forbidden)
     }
 
     /// Reading sites needs the member role (clients see none).

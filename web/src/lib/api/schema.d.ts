@@ -1608,7 +1608,7 @@ export interface components {
              * @description The conversation it continues; a new one when absent.
              */
             conversation_id?: string | null;
-            /** @description The question (1–2000 characters). */
+            /** @description The question (1–2000 characters, not only spaces). */
             message: string;
         };
         /** @description A Checkout page to send the owner to. */
@@ -1814,7 +1814,7 @@ export interface components {
         DocumentPatch: {
             /** @description Client members to share with (replaces the list). */
             shared_with?: string[] | null;
-            /** @description New title (1–200 characters). */
+            /** @description New title (1–200 characters, not only spaces). */
             title?: string | null;
             visibility?: null | components["schemas"]["Visibility"];
         };
@@ -2027,7 +2027,10 @@ export interface components {
              *     the stored one, `""` removes it.
              */
             api_key?: string | null;
-            /** @description The API root (OpenAI-compatible; optional for the others). */
+            /**
+             * @description The API root, `http(s)://…` (OpenAI-compatible; optional for the
+             *     others). Ignored with the provider `none`.
+             */
             base_url?: string | null;
             /** @description Whether a key is stored (read only). */
             readonly has_key?: boolean;
@@ -2037,7 +2040,7 @@ export interface components {
             model?: string | null;
             /** @description Which provider. */
             provider: components["schemas"]["Provider"];
-            /** @description The AWS region (Bedrock). */
+            /** @description The AWS region (Bedrock), e.g. `eu-central-1`. */
             region?: string | null;
             /** @description Bedrock's secret access key; write only, as `api_key`. */
             secret_key?: string | null;
@@ -2683,11 +2686,14 @@ export interface components {
         Scope: "read" | "write" | "admin";
         /** @description A search. */
         SearchRequest: {
-            /** @description How many passages (1–20, 5 by default). */
+            /**
+             * Format: int32
+             * @description How many passages (1–20, 5 by default).
+             */
             limit?: number | null;
             /** @description How to search. */
             mode?: components["schemas"]["Mode"];
-            /** @description The query (1–2000 characters). */
+            /** @description The query (1–2000 characters, not only spaces). */
             query: string;
         };
         /** @description Passages found. */
@@ -2770,7 +2776,7 @@ export interface components {
             industry: string;
             /** @description The workspace's own language model. */
             llm: components["schemas"]["LlmSettings"];
-            /** @description Its name (1–60 characters). */
+            /** @description Its name (1–60 characters, not only spaces). */
             name: string;
             /** @description Who it is, in a sentence or two (up to 500 characters). */
             persona: string;
