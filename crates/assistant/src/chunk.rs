@@ -105,11 +105,25 @@ fn pieces(text: &str) -> Vec<String> {
     out
 }
 
+/// A sentence longer than [`TARGET`] in words; a "word" longer than that
+/// (base64, a run of one letter) cut at character boundaries.
 fn split_long(s: &str) -> Vec<&str> {
     if s.len() <= TARGET {
         return vec![s];
     }
-    s.split_word_bounds().collect()
+    let mut out = Vec::new();
+    for mut w in s.split_word_bounds() {
+        while w.len() > TARGET {
+            let mut cut = TARGET;
+            while !w.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push(&w[..cut]);
+            w = &w[cut..];
+        }
+        out.push(w);
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -154,7 +168,8 @@ mod tests {
         let chunks = chunk(&[b(1, 0, &long)]);
         assert!(chunks.len() >= 4, "{}", chunks.len());
         assert!(chunks.iter().all(|c| c.text.len() <= MAX && c.text.ends_with('.')));
-        let one_word = "x".repeat(5000);
-        assert!(chunk(&[b(1, 0, &one_word)]).iter().all(|c| !c.text.is_empty()));
+        let one_word = "é".repeat(5000);
+        let cut = chunk(&[b(1, 0, &one_word)]);
+        assert!(cut.len() >= 10 && cut.iter().all(|c| !c.text.is_empty() && c.text.len() <= MAX), "{}", cut.len());
     }
 }

@@ -121,7 +121,9 @@ pub fn sniff(bytes: &[u8], filename: &str) -> Result<Kind, Unreadable> {
             ))
         };
     }
-    if let Some(t) = infer::get(bytes) {
+    // The first bytes say the kind; `infer` parses some containers (OLE2)
+    // it recognises, so it never sees more than a small head of the file.
+    if let Some(t) = infer::get(&bytes[..bytes.len().min(8 << 10)]) {
         if !matches!(t.matcher_type(), infer::MatcherType::Text) {
             let named = if ext.is_empty() { String::new() } else { format!(" named .{ext}") };
             return Err(Unreadable::new(
@@ -337,6 +339,7 @@ fn docx_body(xml: &[u8]) -> Result<Extracted, String> {
     let mut level = 0u8;
     let mut para_page = 1u32;
     let mut in_text = false;
+    let mut explicit = false;
     let mut depth = 0usize;
     loop {
         match reader.read_event_into(&mut buf) {
@@ -361,12 +364,17 @@ fn docx_body(xml: &[u8]) -> Result<Extracted, String> {
                 b"pStyle" => level = heading_level(&e),
                 b"br" if attr(&e, b"type").as_deref() == Some("page") => {
                     page += 1;
+                    explicit = true;
                     if para.trim().is_empty() {
                         para_page = page;
                     }
                 }
+                // Word marks where pages broke when it last laid the text
+                // out, also right after an explicit break: that one counts once.
                 b"lastRenderedPageBreak" => {
-                    page += 1;
+                    if !std::mem::take(&mut explicit) {
+                        page += 1;
+                    }
                     if para.trim().is_empty() {
                         para_page = page;
                     }
@@ -378,6 +386,9 @@ fn docx_body(xml: &[u8]) -> Result<Extracted, String> {
             Ok(Event::Text(t)) if in_text => {
                 let s = t.decode().map_err(|e| e.to_string())?;
                 let s = quick_xml::escape::unescape(&s).map_err(|e| e.to_string())?;
+                if !s.trim().is_empty() {
+                    explicit = false;
+                }
                 para.push_str(&s);
             }
             Ok(Event::GeneralRef(r)) if in_text => {
@@ -587,6 +598,15 @@ mod tests {
         let out = docx_body(xml).unwrap();
         let all: Vec<_> = out.blocks.iter().map(|b| (b.page, b.level, b.text.as_str())).collect();
         assert_eq!(all, vec![(Some(1), 1, "Prices"), (Some(1), 0, "Cake & tea"), (Some(2), 0, "Second page")]);
+        // Word's mark of the same break, after an explicit one, counts once;
+        // a mark after text is a page of its own.
+        let xml = br#"<w:document xmlns:w="x"><w:body>
+            <w:p><w:r><w:t>One</w:t><w:br w:type="page"/></w:r></w:p>
+            <w:p><w:r><w:lastRenderedPageBreak/><w:t>Two</w:t></w:r></w:p>
+            <w:p><w:r><w:lastRenderedPageBreak/><w:t>Three</w:t></w:r></w:p></w:body></w:document>"#;
+        let out = docx_body(xml).unwrap();
+        let pages: Vec<_> = out.blocks.iter().map(|b| b.page).collect();
+        assert_eq!(pages, vec![Some(1), Some(2), Some(3)]);
     }
 
     #[test]

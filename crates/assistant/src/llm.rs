@@ -83,18 +83,57 @@ pub fn provider_error(body: &[u8]) -> String {
     msg.chars().take(300).collect()
 }
 
-async fn check(resp: reqwest::Response, who: &str) -> Result<reqwest::Response, LlmError> {
+/// The most bytes a provider's answer stream may send: far more than any
+/// answer of `max_tokens`, and a bound on what a hostile endpoint can make
+/// this server buffer.
+pub const MAX_STREAM_BYTES: usize = 2 << 20;
+/// The most bytes of an error body read.
+const MAX_ERROR_BYTES: usize = 4 << 10;
+
+async fn check(mut resp: reqwest::Response, who: &str) -> Result<reqwest::Response, LlmError> {
     if resp.status().is_success() {
         return Ok(resp);
     }
     let status = resp.status();
-    let body = resp.bytes().await.unwrap_or_default();
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_ERROR_BYTES {
+            body.truncate(MAX_ERROR_BYTES);
+            break;
+        }
+    }
     Err(LlmError(format!("{who} answered {status}: {}", provider_error(&body))))
+}
+
+/// The response's bytes, ending with an error past [`MAX_STREAM_BYTES`].
+fn bounded(resp: reqwest::Response) -> BoxStream<'static, Result<bytes::Bytes, LlmError>> {
+    let mut seen = 0usize;
+    resp.bytes_stream()
+        .map(move |chunk| {
+            let chunk = chunk.map_err(|e| LlmError(format!("stream: {e}")))?;
+            seen += chunk.len();
+            if seen > MAX_STREAM_BYTES {
+                return Err(LlmError("the provider sent more than an answer can hold".into()));
+            }
+            Ok(chunk)
+        })
+        .boxed()
 }
 
 fn sse(resp: reqwest::Response) -> BoxStream<'static, Result<eventsource_stream::Event, LlmError>> {
     use eventsource_stream::Eventsource;
-    resp.bytes_stream().eventsource().map(|e| e.map_err(|e| LlmError(format!("stream: {e}")))).boxed()
+    // A stream that errs (too long) stops the parser: its buffer is bounded too.
+    bounded(resp)
+        .scan(false, |failed, r| {
+            let stop = *failed;
+            *failed |= r.is_err();
+            futures::future::ready((!stop).then_some(r))
+        })
+        .map(|r| r.map_err(|e| std::io::Error::other(e.0)))
+        .eventsource()
+        .map(|e| e.map_err(|e| LlmError(format!("stream: {e}"))))
+        .boxed()
 }
 
 // ---- OpenAI-compatible chat completions ----
@@ -285,7 +324,7 @@ impl Llm for BedrockConverse {
         let req = self.signer.request(&self.http, &url, body, "application/json").map_err(LlmError)?;
         let resp =
             check(self.http.execute(req).await.map_err(|e| LlmError(format!("bedrock: {e}")))?, "bedrock").await?;
-        let mut bytes = resp.bytes_stream();
+        let mut bytes = bounded(resp);
         let stream = async_stream(move |tx| async move {
             let mut buf = bytes::BytesMut::new();
             let mut decoder = MessageFrameDecoder::new();
@@ -309,7 +348,7 @@ impl Llm for BedrockConverse {
                 match bytes.next().await {
                     Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
                     Some(Err(e)) => {
-                        let _ = tx.send(Err(LlmError(format!("bedrock: {e}")))).await;
+                        let _ = tx.send(Err(LlmError(format!("bedrock: {}", e.0)))).await;
                         return;
                     }
                     None => return,

@@ -137,6 +137,7 @@ async fn upload_document(
     body: axum::body::Body,
 ) -> Result<(axum::http::StatusCode, Json<Document>), ApiError> {
     let shared_with = user_ids(q.shared_with.as_deref())?;
+    Assistant::may_upload(&ctx)?;
     let bytes = read_body(body).await?;
     let opts = UploadOptions { title: q.title, visibility: q.visibility, shared_with };
     let doc = a.upload(&ctx, Some(ip), Upload { filename: q.name, bytes }, opts).await?;
@@ -160,6 +161,7 @@ async fn reupload_document(
     Query(q): Query<ReuploadQuery>,
     body: axum::body::Body,
 ) -> Result<(axum::http::StatusCode, Json<Document>), ApiError> {
+    Assistant::may_upload(&ctx)?;
     let bytes = read_body(body).await?;
     let doc = a.reupload(&ctx, Some(ip), id, Upload { filename: q.name, bytes }).await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(doc)))

@@ -38,8 +38,21 @@
     var button = el('button', {
       position: 'fixed', bottom: '20px', width: '56px', height: '56px', borderRadius: '50%', border: 'none',
       background: accent, color: '#fff', fontSize: '26px', cursor: 'pointer', zIndex: '2147483000',
-      boxShadow: '0 4px 14px rgba(0,0,0,.25)', fontFamily: font, lineHeight: '56px',
-    }, '\u{1F4AC}');
+      boxShadow: '0 4px 14px rgba(0,0,0,.25)', fontFamily: font, display: 'flex', alignItems: 'center',
+      justifyContent: 'center', padding: '0',
+    });
+    // A speech bubble drawn with SVG (no emoji font needed, no markup parsed).
+    var NS = 'http://www.w3.org/2000/svg';
+    var icon = document.createElementNS(NS, 'svg');
+    icon.setAttribute('viewBox', '0 0 24 24');
+    icon.setAttribute('width', '28');
+    icon.setAttribute('height', '28');
+    icon.setAttribute('aria-hidden', 'true');
+    var path = document.createElementNS(NS, 'path');
+    path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+    path.setAttribute('fill', '#fff');
+    icon.appendChild(path);
+    button.appendChild(icon);
     button.style[side] = '20px';
     button.setAttribute('aria-label', 'Chat with ' + cfg.name);
     button.setAttribute('aria-expanded', 'false');

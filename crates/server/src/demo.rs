@@ -47,6 +47,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Demo> {
             tx.commit().await?;
             history(app, tenant.id, Utc::now()).await?;
             site(app, tenant.id, owner.id).await?;
+            knowledge(app, tenant.id, owner.id).await?;
         }
     }
     let site_url = match sec.tenant_by_slug(SLUG).await? {
@@ -88,6 +89,51 @@ async fn site(app: &App, tenant: TenantId, owner: stackpro_core::ids::UserId) ->
     };
     let site = app.state.sites.create(&ctx, ip, new).await?;
     app.state.sites.publish(&ctx, ip, site.id).await?;
+    Ok(())
+}
+
+/// The bakery's FAQ, public, so the assistant's widget on the demo website
+/// has something to answer from; read by the job worker once serving starts.
+const FAQ: &str = "# Demo Bakery: questions and answers
+
+## Opening hours
+We open Tuesday to Saturday from 7 am to 7 pm, and on Sunday from 7 am to 1 pm. We are closed on Mondays.
+
+## Ordering a cake
+Celebration cakes are ordered at least three days ahead, in the shop or by phone. A cake for 8 people costs 32 euros;
+for 12 people, 45 euros. Wedding cakes are discussed in a tasting appointment.
+
+## Allergens
+Every recipe is listed in the allergen folder at the counter. Our hazelnut and almond pastries are made on shared
+equipment, so we cannot promise that any product is free of tree nuts.
+
+## Delivery
+We deliver cake orders of 40 euros or more within 10 km of the shop, on Fridays and Saturdays, for 6 euros.
+";
+
+async fn knowledge(app: &App, tenant: TenantId, owner: stackpro_core::ids::UserId) -> anyhow::Result<()> {
+    let ctx = owner_ctx(tenant, Some(owner));
+    let ip = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+    let upload = stackpro_assistant::service::documents::Upload {
+        filename: "bakery-faq.md".into(),
+        bytes: bytes::Bytes::from_static(FAQ.as_bytes()),
+    };
+    let opts = stackpro_assistant::service::documents::UploadOptions {
+        title: Some("Bakery FAQ".into()),
+        visibility: Some(stackpro_core::access::Visibility::Public),
+        shared_with: Vec::new(),
+    };
+    app.state.assistant.upload(&ctx, ip, upload, opts).await?;
+    let mut settings = stackpro_assistant::model::Settings {
+        name: "Demo Bakery assistant".into(),
+        industry: "bakery".into(),
+        human_contact: "+33 4 78 00 00 00".into(),
+        ..Default::default()
+    };
+    settings.widget.enabled = true;
+    settings.widget.greeting = "Hello! Ask me about our hours, cakes or deliveries.".into();
+    settings.widget.accent = "#b45309".into();
+    app.state.assistant.put_settings(&ctx, ip, settings).await?;
     Ok(())
 }
 

@@ -39,6 +39,10 @@ const QUOTED: usize = 3;
 const HISTORY: i64 = 6;
 /// Tokens a model may write.
 const MAX_TOKENS: u32 = 800;
+/// The longest answer kept from a model, in bytes (800 tokens are ~4 KB).
+const MAX_ANSWER_BYTES: usize = 64 << 10;
+/// How long a model may take to answer, in all.
+const ANSWER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// An event of a streamed answer.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -267,7 +271,7 @@ pub fn system_prompt(settings: &Settings) -> String {
 
 /// Quoted text cannot close its element or open another.
 fn quote_data(s: &str) -> String {
-    s.replace('<', "‹").replace('>', "›")
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "‹").replace('>', "›")
 }
 
 /// The user turn: the question, then the sources as quoted data.
@@ -389,13 +393,30 @@ impl Assistant {
             match llm.stream(&prompt).await {
                 Ok(mut stream) => {
                     mode = AnswerMode::Llm;
-                    while let Some(ev) = stream.next().await {
+                    let deadline = tokio::time::Instant::now() + ANSWER_DEADLINE;
+                    loop {
+                        let ev = match tokio::time::timeout_at(deadline, stream.next()).await {
+                            Ok(Some(ev)) => ev,
+                            Ok(None) => break,
+                            Err(_) => Err(crate::llm::LlmError("the answer took too long".into())),
+                        };
                         match ev {
                             Ok(LlmEvent::Text(t)) => {
+                                if text.len() + t.len() > MAX_ANSWER_BYTES {
+                                    let note = "\n\n(The answer was cut short: it ran too long.)";
+                                    text.push_str(note);
+                                    let _ = out.send(ChatEvent::Delta { text: note.into() }).await;
+                                    break;
+                                }
                                 text.push_str(&t);
                                 let _ = out.send(ChatEvent::Delta { text: t }).await;
                             }
-                            Ok(LlmEvent::Usage { input, output }) => tokens = input + output,
+                            // What a provider reports is bounded by what
+                            // could have been used: never negative, never
+                            // past ten times the reserved estimate.
+                            Ok(LlmEvent::Usage { input, output }) => {
+                                tokens = input.saturating_add(output).min(estimate.unsigned_abs() * 10)
+                            }
                             Err(e) => {
                                 tracing::warn!(error = %e, provider = %llm.describe(), "the language model failed mid-answer");
                                 let note = "\n\n(The answer was cut short: the language model stopped responding.)";
@@ -410,6 +431,8 @@ impl Assistant {
                     }
                 }
                 Err(e) => {
+                    // Nothing was used: the tokens held for it go back.
+                    token_reservation = None;
                     tracing::warn!(error = %e, provider = %llm.describe(), "the language model is unavailable: quoting instead");
                     let note =
                         "(The language model is unavailable right now, so here are the passages themselves.)\n\n";
@@ -460,8 +483,17 @@ impl Assistant {
         };
         // The answer is a moment after the question, so the order holds.
         let later = now + chrono::Duration::milliseconds(1);
-        store::insert_message(&mut tx, a_id, p.conversation, "assistant", &a, Some(mode_name), tokens as i64, later)
-            .await?;
+        store::insert_message(
+            &mut tx,
+            a_id,
+            p.conversation,
+            "assistant",
+            &a,
+            Some(mode_name),
+            i64::try_from(tokens).unwrap_or(i64::MAX),
+            later,
+        )
+        .await?;
         let m = &self.0.metering;
         m.record(&mut tx, p.asker.tenant, &p.asker.plan, Meter::AiQueries, 1, &format!("ai-query:{a_id}")).await?;
         if tokens > 0 {
@@ -552,8 +584,8 @@ fn extractive(settings: &Settings, cites: &[Citation]) -> Vec<String> {
     if cites.is_empty() {
         return vec![unsure(settings)];
     }
-    let mut out = vec!["No language model is connected, so I am quoting the passages of your documents that \
-                        best match your question:\n\n"
+    let mut out = vec!["Here are the passages that best match your question, quoted as they are written (no \
+                        language model is connected):\n\n"
         .to_owned()];
     for c in cites {
         let place = match c.page {

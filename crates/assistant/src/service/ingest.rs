@@ -90,7 +90,9 @@ impl Assistant {
         let Some(row) = store::document(&mut tx, id, false).await.map_err(|e| retry(&e))? else {
             return Ok(());
         };
-        if row.version != version {
+        // A newer upload replaced it, or this version is already stored (a
+        // retried job whose first run committed).
+        if row.version != version || row.indexed == version {
             return Ok(());
         }
         let plan = store::plan(&mut tx).await.map_err(|e| retry(&e))?;
@@ -125,10 +127,10 @@ impl Assistant {
             return self.fail(tenant, id, version, Unreadable::new("empty", "This document holds no text.")).await;
         }
         let chars: usize = chunks.iter().map(|c| c.text.len()).sum();
-        let pages = match extracted.pages {
-            Some(p) => i64::from(p.max(1)),
-            None => chars.div_ceil(CHARS_PER_PAGE).max(1) as i64,
-        };
+        // Pages as the file counts them, but never fewer than its text fills:
+        // a one-page file cannot carry a book for the price of a page.
+        let by_text = chars.div_ceil(CHARS_PER_PAGE).max(1) as i64;
+        let pages = extracted.pages.map_or(by_text, |p| i64::from(p.max(1)).max(by_text));
         // Billing decides before the expensive part.
         let reservation = match self.0.metering.reserve(tenant, &plan, Meter::IngestedPages, pages).await {
             Ok(r) => r,

@@ -72,6 +72,8 @@ pub fn http_client() -> reqwest::Client {
         .connect_timeout(std::time::Duration::from_secs(10))
         .read_timeout(std::time::Duration::from_secs(60))
         .user_agent(concat!("stackpro/", env!("CARGO_PKG_VERSION")))
+        // A provider that redirects could send the request anywhere.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default()
 }
@@ -130,6 +132,14 @@ impl Assistant {
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// Whether the caller may upload, asked before the body is read.
+    ///
+    /// # Errors
+    /// `forbidden`.
+    pub fn may_upload(ctx: &TenantCtx) -> Result<(), Error> {
+        Self::may_edit(ctx)
     }
 
     /// Adding and changing documents needs the member role.

@@ -48,16 +48,18 @@ impl Assistant {
         let idx = self.0.indexes.get(tenant).map_err(internal)?;
         let mut tx = self.0.db.tenant_read_for(tenant).await?;
         let generation = store::generation(&mut tx).await?;
+        tx.commit().await?;
         if idx.generation() >= generation {
-            tx.commit().await?;
             return Ok(idx);
         }
+        // One load per replica; the others wait without holding a connection.
         let gate = idx.clone();
         let _one = gate.refresh.lock().await;
         if idx.generation() >= generation {
-            tx.commit().await?;
             return Ok(idx);
         }
+        let mut tx = self.0.db.tenant_read_for(tenant).await?;
+        let generation = store::generation(&mut tx).await?;
         let docs = store::documents(&mut tx).await?;
         let mut shares = store::shares(&mut tx).await?;
         let meta: HashMap<_, _> = docs

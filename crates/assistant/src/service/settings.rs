@@ -40,15 +40,46 @@ fn check_len(field: &'static str, s: &str, min: usize, max: usize) -> Result<(),
     Ok(())
 }
 
-/// Whether an endpoint's host is loopback, private or link-local: a
-/// workspace may not point the server at the platform's own network.
+/// Whether an address is not on the public internet: loopback, private,
+/// link-local (cloud metadata), shared (CGNAT), benchmarking, unspecified.
+fn private_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 192 && b == 0)
+}
+
+/// Whether an endpoint's host is not a public one: a workspace may not
+/// point the server at the platform's own network. Names are judged as
+/// written (a public name that resolves to a private address is not caught;
+/// the operator's egress rules are the wall for that), and redirects are
+/// never followed.
 fn private_host(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+        Some(url::Host::Ipv4(ip)) => private_v4(ip),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(private_v4)
+                || ip.segments()[0] == 0x2002
+                || ip.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+        }
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost") || d.ends_with(".internal") || d.ends_with(".local")
+            !d.contains('.')
+                || d.ends_with(".localhost")
+                || d.ends_with(".internal")
+                || d.ends_with(".local")
+                || d.ends_with(".nip.io")
+                || d.ends_with(".sslip.io")
         }
         None => true,
     }
@@ -134,6 +165,9 @@ impl Assistant {
             let parsed = url::Url::parse(u).map_err(|_| invalid("/llm/base_url", "Give an http(s) URL."))?;
             if !matches!(parsed.scheme(), "http" | "https") || u.len() > 500 {
                 return Err(invalid("/llm/base_url", "Give an http(s) URL of at most 500 characters."));
+            }
+            if !parsed.username().is_empty() || parsed.password().is_some() {
+                return Err(invalid("/llm/base_url", "Put the key in the key field, not in the address."));
             }
             if private_host(&parsed) && !self.0.config.allow_private_endpoints {
                 return Err(invalid(

@@ -456,7 +456,7 @@ async fn chat_streams_an_extractive_answer_citing_the_page(#[case] backend: Back
     assert_eq!((cites[0]["page"].as_i64(), cites[0]["n"].as_i64()), (Some(2), Some(1)), "{cites:?}");
     assert!(cites[0]["quote"].as_str().unwrap().contains("Marlowe"), "{cites:?}");
     let text = answer_text(&events);
-    assert!(text.contains("quoting"), "an extractive answer says it quotes: {text}");
+    assert!(text.contains("quoted as they are written"), "an extractive answer says it quotes: {text}");
     assert!(text.contains("[1]") && text.contains("page 2"), "{text}");
     // A follow-up continues the conversation; both turns are kept.
     let conv = events[0].1["id"].as_str().unwrap().to_owned();

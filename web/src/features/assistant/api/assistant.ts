@@ -1,7 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, ensureOk, unwrap } from '@/lib/api/client'
 import { queryKeys } from '@/lib/api/queryKeys'
-import type { AssistantSettings, Conversation, LlmSettings } from '@/lib/api/types'
+import type { AssistantSettings, Conversation } from '@/lib/api/types'
 
 /** Whether passages are searched by meaning and which model answers. */
 export function useAssistantStatus() {
@@ -19,21 +19,11 @@ export function useAssistantSettings() {
   })
 }
 
-/**
- * The language model as written: the keys are write-only, so they are not in the schema the
- * server reads back. `api_key` left out keeps the stored key, `""` removes it; for Bedrock it
- * holds the access key id and `secret_key` the secret access key.
- */
-export type LlmWrite = Omit<LlmSettings, 'has_key'> & { api_key?: string; secret_key?: string }
-export type SettingsWrite = Omit<AssistantSettings, 'llm'> & { llm: LlmWrite }
-
 export function usePutSettings() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (settings: SettingsWrite) => {
-      const body: AssistantSettings = settings
-      return unwrap(api.PUT('/api/v1/assistant/settings', { body }))
-    },
+    /** The keys are write-only: `api_key` left out keeps the stored key, `""` removes it (`secret_key` alike). */
+    mutationFn: (body: AssistantSettings) => unwrap(api.PUT('/api/v1/assistant/settings', { body })),
     onSuccess: (saved) => {
       qc.setQueryData(queryKeys.assistantSettings, saved)
       // Which model answers may have changed.

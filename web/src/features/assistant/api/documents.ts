@@ -24,14 +24,16 @@ export function useDocuments() {
 
 /**
  * The workspace's client members, whom a document can be shared with. The same query as the
- * Team page's, so both read one cache.
+ * Team page's, so both read one cache. `fresh` asks the server again on every mount (the picker:
+ * a client invited a moment ago may have joined since, with a name).
  */
-export function useClientMembers(enabled: boolean) {
+export function useClientMembers(enabled: boolean, fresh = false) {
   return useQuery({
     queryKey: queryKeys.members,
     queryFn: () => unwrap(api.GET('/api/v1/members')),
     select: (list) => list.items.filter((m) => m.role === 'client'),
     enabled,
+    refetchOnMount: fresh ? 'always' : true,
   })
 }
 

@@ -73,16 +73,27 @@ export function CitationChips({ citations, onCite }: { citations: readonly Citat
 }
 
 /** Whether a language model wrote the answer or it quotes the documents, in one line. */
-export function ModeNote({ mode }: { mode: AnswerMode }) {
-  return mode === 'llm' ? (
-    <p className="answer-mode">
-      <Icon name="sparkles" size={14} />
-      <span>
-        <span className="strong">Written by a language model</span> from the sources below; open them to check its
-        words.
-      </span>
-    </p>
-  ) : (
+export function ModeNote({ mode, cited }: { mode: AnswerMode; cited: boolean }) {
+  if (mode === 'llm') {
+    return (
+      <p className="answer-mode">
+        <Icon name="sparkles" size={14} />
+        {cited ? (
+          <span>
+            <span className="strong">Written by a language model</span> from the sources below; open them to check its
+            words.
+          </span>
+        ) : (
+          <span>
+            <span className="strong">Written by a language model</span>, which cited no passage of your documents.
+          </span>
+        )}
+      </p>
+    )
+  }
+  // Without sources there is nothing quoted: the answer says the documents do not cover it.
+  if (!cited) return null
+  return (
     <p className="answer-mode">
       <Icon name="file" size={14} />
       <span>

@@ -20,10 +20,12 @@ interface KeyFieldProps {
   removable?: boolean
   /** Whether the model works without it (some OpenAI-compatible services). */
   optional?: boolean
+  /** What it is called in "A key is stored": Bedrock's secret access key is "secret". */
+  noun?: 'key' | 'secret'
 }
 
 /** A write-only secret: typed once, never shown again; once stored it can be replaced or removed. */
-export function KeyField({ label, hint, stored, mode, value, onMode, onValue, error, removable = true, optional = false }: KeyFieldProps) {
+export function KeyField({ label, hint, stored, mode, value, onMode, onValue, error, removable = true, optional = false, noun = 'key' }: KeyFieldProps) {
   if (stored && mode !== 'replace') {
     return (
       <div className="field">
@@ -38,7 +40,7 @@ export function KeyField({ label, hint, stored, mode, value, onMode, onValue, er
             </>
           ) : (
             <>
-              <Badge tone="success">A key is stored</Badge>
+              <Badge tone="success">A {noun} is stored</Badge>
               <Button size="sm" onClick={() => onMode('replace')} aria-label={`Replace the stored ${label.toLowerCase()}`}>
                 Replace
               </Button>
@@ -62,9 +64,9 @@ export function KeyField({ label, hint, stored, mode, value, onMode, onValue, er
       hint={
         stored ? (
           <>
-            The new key replaces the stored one when you save.{' '}
+            The new {noun} replaces the stored one when you save.{' '}
             <button type="button" className="link-btn" onClick={() => onMode('keep')}>
-              Keep the stored key
+              Keep the stored {noun}
             </button>
           </>
         ) : (

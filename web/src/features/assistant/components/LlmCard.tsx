@@ -45,23 +45,50 @@ interface LlmCardProps {
   /** The provider the stored key was saved with. */
   savedProvider: LlmProvider
   hasKey: boolean
+  /** Whether Bedrock's secret access key is stored. */
+  hasSecret: boolean
   keys: Keys
   status: AssistantStatus | undefined
   onChange: (llm: LlmDraft) => void
   onKeys: (keys: Keys) => void
   err: (pointer: string) => string | undefined
-  /** The server's refusal when the plan has no own language models. */
+  /** The server's refusal when the plan has no own language models (the status said it had). */
   planRefused: unknown
   manager: boolean
 }
 
-/** The workspace's own language model: provider, address, model, and its write-only key. */
-export function LlmCard({ llm, savedProvider, hasKey, keys, status, onChange, onKeys, err, planRefused, manager }: LlmCardProps) {
+/** Why the provider's fields are locked: the plan has no own language models. */
+function PlanNotice({ savedProvider, status }: { savedProvider: LlmProvider; status: AssistantStatus }) {
+  return (
+    <Alert
+      // Informational until a saved provider stops answering for it.
+      tone={savedProvider === 'none' ? 'info' : 'warning'}
+      title="Your plan doesn’t include connecting your own language model"
+      footer={<Link to="/billing#plans">Compare plans</Link>}
+    >
+      {savedProvider === 'none' ? (
+        <>
+          Connecting the workspace’s own model (OpenAI, Anthropic or Amazon Bedrock) needs a plan with language-model
+          providers. {status.llm ? `Until then, ${status.llm} answers.` : 'Until then, answers quote your documents.'}
+        </>
+      ) : (
+        <>
+          {PROVIDER_LABEL[savedProvider]} stays saved, but it does not answer on this plan; it answers again after an
+          upgrade. You can still save your other settings, or choose “{PROVIDER_LABEL.none}” to stop using it.
+        </>
+      )}
+    </Alert>
+  )
+}
+
+/** The workspace's own language model: provider, address, model, and its write-only keys. */
+export function LlmCard({ llm, savedProvider, hasKey, hasSecret, keys, status, onChange, onKeys, err, planRefused, manager }: LlmCardProps) {
   const set = (change: Partial<LlmDraft>) => onChange({ ...llm, ...change })
   const bedrock = llm.provider === 'bedrock'
-  const setApiMode = (apiMode: KeyMode) =>
-    // Bedrock's secret goes with its access key id.
-    onKeys({ ...keys, apiMode, api: '', ...(apiMode === 'remove' || apiMode === 'keep' ? { secretMode: apiMode, secret: '' } : {}) })
+  // On a plan without own models, what was saved may stay (or be dropped), but nothing new is connected.
+  const locked = status?.own_llm_allowed === false
+  // Bedrock's secret goes with its access key id: a new key id needs its own secret.
+  const setApiMode = (apiMode: KeyMode) => onKeys({ ...keys, apiMode, api: '', secretMode: apiMode, secret: '' })
 
   return (
     <Card
@@ -81,6 +108,7 @@ export function LlmCard({ llm, savedProvider, hasKey, keys, status, onChange, on
             <span className="muted">…</span>
           )}
         </p>
+        {locked && status ? <PlanNotice savedProvider={savedProvider} status={status} /> : null}
         <Field label="Provider" hint={PROVIDER_HELP[llm.provider]} error={err('/llm/provider')}>
           {(control) => (
             <Select
@@ -88,10 +116,11 @@ export function LlmCard({ llm, savedProvider, hasKey, keys, status, onChange, on
               onChange={(e) => {
                 if (isProvider(e.target.value)) set({ provider: e.target.value })
               }}
+              disabled={locked && savedProvider === 'none' && llm.provider === 'none'}
               {...control}
             >
               {PROVIDERS.map((p) => (
-                <option key={p} value={p}>
+                <option key={p} value={p} disabled={locked && p !== 'none' && p !== savedProvider}>
                   {PROVIDER_LABEL[p]}
                 </option>
               ))}
@@ -99,7 +128,7 @@ export function LlmCard({ llm, savedProvider, hasKey, keys, status, onChange, on
           )}
         </Field>
         {llm.provider !== 'none' ? (
-          <>
+          <fieldset className="llm-fields" disabled={locked}>
             <div className="form-grid">
               <TextField
                 label="Model"
@@ -163,23 +192,24 @@ export function LlmCard({ llm, savedProvider, hasKey, keys, status, onChange, on
                 onValue={(api) => onKeys({ ...keys, api, apiMode: 'replace' })}
                 error={err('/llm/api_key')}
               />
-              {bedrock && keys.apiMode !== 'remove' && !(hasKey && keys.apiMode === 'keep') ? (
+              {bedrock && keys.apiMode !== 'remove' ? (
                 <KeyField
                   label="Secret access key"
+                  noun="secret"
                   hint={hasKey && keys.apiMode === 'replace' ? 'Give the secret that goes with the new key ID.' : 'The secret that goes with the access key ID.'}
-                  stored={false}
-                  optional={false}
-                  mode="replace"
+                  // A new key id comes with its own secret: the stored one is not offered with it.
+                  stored={hasSecret && keys.apiMode !== 'replace'}
+                  mode={keys.secretMode}
                   value={keys.secret}
-                  onMode={() => undefined}
+                  onMode={(secretMode) => onKeys({ ...keys, secretMode, secret: '' })}
                   onValue={(secret) => onKeys({ ...keys, secret, secretMode: 'replace' })}
                   error={err('/llm/secret_key')}
                   removable={false}
                 />
               ) : null}
             </div>
-          </>
-        ) : hasKey ? (
+          </fieldset>
+        ) : hasKey || hasSecret ? (
           <div className="key-stored">
             <span className="muted">A key from a provider chosen before is still stored.</span>
             {keys.apiMode === 'remove' ? (

@@ -39,7 +39,7 @@ function SavedAnswer({ message, onCite }: { message: ConversationMessage; onCite
       <div className="chat-answer">
         <AnswerText text={message.text} citations={message.citations} onCite={onCite} />
         <CitationChips citations={message.citations} onCite={onCite} />
-        {message.mode ? <ModeNote mode={message.mode} /> : null}
+        {message.mode ? <ModeNote mode={message.mode} cited={message.citations.length > 0} /> : null}
       </div>
     </li>
   )
@@ -62,7 +62,7 @@ function LiveAnswer({ turn, onCite }: { turn: Turn; onCite: (c: Citation) => voi
         {turn.state === 'stopped' ? <p className="muted chat-stopped">Stopped before the end.</p> : null}
         {/* The sources are known before the text; they are shown once it is written. */}
         {!streaming ? <CitationChips citations={turn.citations} onCite={onCite} /> : null}
-        {turn.mode ? <ModeNote mode={turn.mode} /> : null}
+        {turn.mode ? <ModeNote mode={turn.mode} cited={turn.citations.length > 0} /> : null}
       </div>
     </li>
   )

@@ -10,10 +10,10 @@ import { SkeletonRows } from '@/components/ui/Skeleton'
 import { useToast } from '@/components/ui/toast-context'
 import { useMe } from '@/lib/api/me'
 import { fieldError, hasCode } from '@/lib/api/problem'
-import type { AssistantSettings, AssistantStatus, Tone, WhenUnsure, WidgetSettings } from '@/lib/api/types'
+import type { AssistantSettings, AssistantStatus, LlmSettings, Tone, WhenUnsure, WidgetSettings } from '@/lib/api/types'
 import type { FieldErrors } from '@/lib/form'
 import { canManage } from '@/lib/roles'
-import { useAssistantSettings, useAssistantStatus, usePutSettings, type LlmWrite, type SettingsWrite } from '../api/assistant'
+import { useAssistantSettings, useAssistantStatus, usePutSettings } from '../api/assistant'
 import { HEX_COLOUR } from '../utils/colour'
 import { PROVIDER_LABEL, TONE_HELP, TONE_LABEL, TONES, WHEN_UNSURE_HELP, WHEN_UNSURE_LABEL } from '../utils/labels'
 import { LlmCard, type LlmDraft, type Keys } from './LlmCard'
@@ -67,9 +67,15 @@ const NO_KEYS: Keys = { apiMode: 'keep', api: '', secretMode: 'keep', secret: ''
 
 const orNull = (s: string) => (s.trim() === '' ? null : s.trim())
 
+/** What is stored of the workspace's own model's keys (never the keys themselves). */
+interface Stored {
+  key: boolean
+  secret: boolean
+}
+
 /** The whole settings object to PUT; keys are sent only when typed (replace) or removed (""). */
-function bodyOf(d: Draft, keys: Keys): SettingsWrite {
-  const llm: LlmWrite = {
+function bodyOf(d: Draft, keys: Keys, stored: Stored): AssistantSettings {
+  const llm: LlmSettings = {
     provider: d.llm.provider,
     base_url: orNull(d.llm.base_url),
     model: orNull(d.llm.model),
@@ -79,8 +85,14 @@ function bodyOf(d: Draft, keys: Keys): SettingsWrite {
     llm.api_key = ''
     llm.secret_key = ''
   } else {
-    if (keys.api.trim() !== '') llm.api_key = keys.api.trim()
-    if (d.llm.provider === 'bedrock' && keys.secret.trim() !== '') llm.secret_key = keys.secret.trim()
+    const api = keys.api.trim()
+    if (api !== '') llm.api_key = api
+    if (d.llm.provider === 'bedrock') {
+      if (keys.secret.trim() !== '') llm.secret_key = keys.secret.trim()
+    } else if (api !== '' && stored.secret) {
+      // A Bedrock secret left from before does not go with another provider's new key.
+      llm.secret_key = ''
+    }
   }
   return {
     name: d.name.trim(),
@@ -94,13 +106,19 @@ function bodyOf(d: Draft, keys: Keys): SettingsWrite {
   }
 }
 
-function check(d: Draft, keys: Keys, hasKey: boolean): FieldErrors {
+function check(d: Draft, keys: Keys, stored: Stored): FieldErrors {
   const errors: FieldErrors = {}
-  // Anthropic and Bedrock answer nothing without a key (the server would quietly fall back to quoting).
-  const keyGone = !hasKey || keys.apiMode === 'remove'
+  // Anthropic and Bedrock need a key (the server refuses them without one, at the same fields).
+  const keyGone = !stored.key || keys.apiMode === 'remove'
   if ((d.llm.provider === 'anthropic' || d.llm.provider === 'bedrock') && keyGone && keys.api.trim() === '')
     errors['/llm/api_key'] = `Give the ${d.llm.provider === 'bedrock' ? 'access key ID' : 'API key'}, or choose “${PROVIDER_LABEL.none}” to stop using this provider.`
-  if (d.llm.provider === 'bedrock' && keys.api.trim() !== '' && keys.secret.trim() === '')
+  // Bedrock's secret: with a new key ID, or when none is stored (a key kept from another provider).
+  if (
+    d.llm.provider === 'bedrock' &&
+    keys.apiMode !== 'remove' &&
+    keys.secret.trim() === '' &&
+    (keys.api.trim() !== '' || !stored.secret)
+  )
     errors['/llm/secret_key'] = 'Give the secret access key that goes with the key ID.'
   if (d.name.trim() === '') errors['/name'] = 'Give the assistant a name, like “Rosie” or “Help desk”.'
   if (!HEX_COLOUR.test(d.widget.accent)) errors['/widget/accent'] = 'Give the colour as #rrggbb, like #2563eb.'
@@ -144,6 +162,7 @@ function SettingsForm({ settings, status, manager }: { settings: AssistantSettin
   const [errors, setErrors] = useState<FieldErrors>({})
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(saved)) || JSON.stringify(keys) !== JSON.stringify(NO_KEYS)
   const err = (pointer: string) => errors[pointer] ?? fieldError(put.error, pointer)
+  const stored: Stored = { key: saved.llm.has_key === true, secret: saved.llm.has_secret === true }
   // A refusal for the plan shows beside the model it concerns.
   const planRefused = hasCode(put.error, 'forbidden') && draft.llm.provider !== 'none'
 
@@ -154,7 +173,7 @@ function SettingsForm({ settings, status, manager }: { settings: AssistantSettin
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault()
-    const found = check(draft, keys, saved.llm.has_key === true)
+    const found = check(draft, keys, stored)
     setErrors(found)
     if (Object.values(found).some(Boolean)) {
       // Show the first input at fault, wherever it is on this long page.
@@ -162,7 +181,7 @@ function SettingsForm({ settings, status, manager }: { settings: AssistantSettin
       requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
       return
     }
-    put.mutate(bodyOf(draft, keys), {
+    put.mutate(bodyOf(draft, keys, stored), {
       onSuccess: (next) => {
         setSaved(next)
         setDraft(draftOf(next))
@@ -255,7 +274,8 @@ function SettingsForm({ settings, status, manager }: { settings: AssistantSettin
         <LlmCard
           llm={draft.llm}
           savedProvider={saved.llm.provider}
-          hasKey={saved.llm.has_key === true}
+          hasKey={stored.key}
+          hasSecret={stored.secret}
           keys={keys}
           status={status}
           onChange={(llm) => {

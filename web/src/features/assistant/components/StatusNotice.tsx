@@ -26,10 +26,15 @@ export function StatusNotice({ status, manager }: { status: AssistantStatus | un
         <p>
           <span className="strong">Answers quote your documents:</span> no language model is connected, so the assistant
           shows the best-matching passages instead of writing an answer.
-          {manager ? (
+          {manager && status.own_llm_allowed ? (
             <>
               {' '}
               <Link to="/assistant/settings">Connect one in Settings</Link>.
+            </>
+          ) : manager ? (
+            <>
+              {' '}
+              Connecting your own needs another plan: <Link to="/billing#plans">compare plans</Link>.
             </>
           ) : null}
         </p>

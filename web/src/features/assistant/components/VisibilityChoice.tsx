@@ -59,7 +59,7 @@ export function VisibilityChoice({ legend, value, onChange, admin, sharedWith, o
 }
 
 function ClientPicker({ selected, onChange, error }: { selected: readonly string[]; onChange: (ids: string[]) => void; error?: string }) {
-  const clients = useClientMembers(true)
+  const clients = useClientMembers(true, true)
   const errorId = useId()
   const toggle = (member: string, on: boolean) =>
     onChange(on ? [...selected.filter((s) => s !== member), member] : selected.filter((s) => s !== member))

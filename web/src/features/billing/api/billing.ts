@@ -57,13 +57,17 @@ export function useInvoice(id: string, enabled: boolean) {
   })
 }
 
-/** A plan change moves limits, the draft invoice and the forecast, and names the plan in /me. */
+/**
+ * A plan change moves limits, the draft invoice and the forecast, names the plan in /me, and
+ * decides whether the assistant may use the workspace's own language model.
+ */
 function useInvalidateBilling() {
   const qc = useQueryClient()
   return () => {
     void qc.invalidateQueries({ queryKey: queryKeys.billingAll })
     void qc.invalidateQueries({ queryKey: queryKeys.me })
     void qc.invalidateQueries({ queryKey: queryKeys.auditAll })
+    void qc.invalidateQueries({ queryKey: queryKeys.assistantStatus })
   }
 }
 
