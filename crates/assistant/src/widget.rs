@@ -116,7 +116,15 @@ impl Assistant {
     }
 
     async fn widget_chat(&self, tenant: TenantId, site: &str, req: Request, ip: IpAddr) -> Result<Response, Error> {
-        let per_ip = self.0.counters.incr(&format!("assistant:widget:{site}:{ip}"), 1, WINDOW).await?;
+        // An IPv6 visitor holds a whole /64: counted as one.
+        let who = match ip {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            v4 => v4.to_string(),
+        };
+        let per_ip = self.0.counters.incr(&format!("assistant:widget:{site}:{who}"), 1, WINDOW).await?;
         if per_ip.value > self.0.config.visitor_questions {
             return Err(Error::RateLimited(per_ip.resets_in.as_secs().max(1)));
         }
