@@ -11,6 +11,10 @@
 //!   trace processes or change namespaces fail with `EPERM`
 //!   (a deny list: the parsers' own needs differ between libc versions).
 //!
+//! Where the kernel lacks Landlock or seccomp the worker still parses and
+//! reports what held (`/api/v1/assistant/status`), unless the operator asks
+//! for `strict`: then it refuses to read anything unconfined.
+//!
 //! The parent adds a wall-clock deadline and a cap on the output, and kills
 //! the worker on either. Whatever a hostile file does (a decompression bomb,
 //! a page tree a million levels deep, a parser bug) ends its worker and
@@ -39,11 +43,14 @@ pub struct Limits {
     pub wall: Duration,
     /// Bytes of output.
     pub output: usize,
+    /// Refuse to parse unless Landlock is enforced and seccomp installed
+    /// (`STACKPRO_PARSER_CONFINEMENT=strict`); best effort otherwise.
+    pub strict: bool,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { memory: 1 << 30, cpu_secs: 30, wall: Duration::from_secs(60), output: 64 << 20 }
+        Limits { memory: 1 << 30, cpu_secs: 30, wall: Duration::from_secs(60), output: 64 << 20, strict: false }
     }
 }
 
@@ -114,6 +121,7 @@ impl Sandbox {
             .arg(kind.as_str())
             .arg(self.limits.memory.to_string())
             .arg(self.limits.cpu_secs.to_string())
+            .arg(if self.limits.strict { "strict" } else { "best-effort" })
             .env_clear()
             // mimalloc (the server's allocator) reserves 1 GiB of address
             // space up front, which alone would meet the worker's limit.
@@ -229,7 +237,7 @@ pub fn worker_main(args: &[String]) -> i32 {
         args.get(1).and_then(|m| m.parse::<u64>().ok()),
         args.get(2).and_then(|c| c.parse::<u64>().ok()),
     ) else {
-        eprintln!("usage: stackpro {WORKER_ARG} <kind> <memory bytes> <cpu seconds>");
+        eprintln!("usage: stackpro {WORKER_ARG} <kind> <memory bytes> <cpu seconds> [strict|best-effort]");
         return 2;
     };
     let limits = [
@@ -259,6 +267,20 @@ pub fn worker_main(args: &[String]) -> i32 {
             false
         }
     };
+    let strict = args.get(3).map(String::as_str) == Some("strict");
+    if strict && (landlock != LandlockState::Enforced || !seccomp) {
+        // Nothing hostile is parsed by a worker that could not confine itself.
+        let result = Err(Unreadable::new(
+            "worker_unconfined",
+            "Documents cannot be read on this server right now: its parser could not be confined \
+             (the operator requires Landlock and seccomp). Tell the operator.",
+        ));
+        let report = Report { confinement: Confinement { landlock, seccomp }, result };
+        return match serde_json::to_writer(std::io::stdout().lock(), &report) {
+            Ok(()) => 0,
+            Err(_) => 5,
+        };
+    }
     let mut input = Vec::new();
     if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut input) {
         eprintln!("cannot read the file: {e}");
@@ -312,6 +334,9 @@ fn deny_syscalls() -> Result<(), String> {
         libc::SYS_sendto,
         libc::SYS_sendmsg,
         libc::SYS_recvfrom,
+        // Signals to other processes (abort's own tgkill stays allowed).
+        libc::SYS_kill,
+        libc::SYS_tkill,
         libc::SYS_execve,
         libc::SYS_execveat,
         libc::SYS_fork,

@@ -173,6 +173,9 @@ pub struct RawConfig {
     pub parser_cpu_secs: u64,
     /// Parser workers at a time.
     pub parser_workers: usize,
+    /// `strict`: parse only in workers confined by Landlock and seccomp;
+    /// `best-effort` (default): parse anyway where the kernel lacks them.
+    pub parser_confinement: String,
     /// Whether a workspace's own language model may be on a private network.
     pub assistant_allow_private_endpoints: bool,
     /// Questions one website visitor may ask the widget per 10 minutes.
@@ -242,6 +245,7 @@ impl Default for RawConfig {
             parser_memory_mb: 1024,
             parser_cpu_secs: 30,
             parser_workers: 2,
+            parser_confinement: "best-effort".into(),
             assistant_allow_private_endpoints: false,
             widget_questions_per_visitor: 20,
             widget_questions_per_site: 300,
@@ -426,6 +430,8 @@ pub struct AssistantSettings {
     pub parser_cpu_secs: u64,
     /// How many at a time.
     pub parser_workers: usize,
+    /// Whether unconfined workers refuse to parse.
+    pub parser_strict: bool,
     /// Whether workspaces' providers may be on private networks.
     pub allow_private_endpoints: bool,
     /// Widget questions per visitor per 10 minutes.
@@ -581,6 +587,9 @@ impl RawConfig {
                 return Err(invalid(name, "expected a URL such as https://api.openai.com/v1"));
             }
         }
+        if !matches!(self.parser_confinement.as_str(), "strict" | "best-effort") {
+            return Err(invalid("STACKPRO_PARSER_CONFINEMENT", "expected strict or best-effort"));
+        }
         if self.parser_memory_mb < 64 || self.parser_cpu_secs == 0 || self.parser_workers == 0 {
             return Err(invalid(
                 "STACKPRO_PARSER_MEMORY_MB",
@@ -607,6 +616,7 @@ impl RawConfig {
             parser_memory: self.parser_memory_mb << 20,
             parser_cpu_secs: self.parser_cpu_secs,
             parser_workers: self.parser_workers,
+            parser_strict: self.parser_confinement == "strict",
             allow_private_endpoints: self.assistant_allow_private_endpoints,
             widget_questions_per_visitor: self.widget_questions_per_visitor,
             widget_questions_per_site: self.widget_questions_per_site,
@@ -771,6 +781,8 @@ aws_region = "{aws}"
 parser_memory_mb = {pmem}
 parser_cpu_secs = {pcpu}
 parser_workers = {pworkers}
+# strict: refuse to parse where Landlock or seccomp cannot confine the worker.
+parser_confinement = "{pconf}"
 # Whether a workspace's own model may be on a private network (loopback, 10/8…).
 assistant_allow_private_endpoints = {private}
 # The website widget: questions per visitor, and per site, each 10 minutes.
@@ -817,6 +829,7 @@ widget_questions_per_site = {ws}
         pmem = d.parser_memory_mb,
         pcpu = d.parser_cpu_secs,
         pworkers = d.parser_workers,
+        pconf = d.parser_confinement,
         private = d.assistant_allow_private_endpoints,
         wv = d.widget_questions_per_visitor,
         ws = d.widget_questions_per_site,

@@ -508,6 +508,7 @@ fn assistant_config(c: &stackpro_core::config::AssistantSettings) -> anyhow::Res
     let limits = stackpro_assistant::sandbox::Limits {
         memory: c.parser_memory,
         cpu_secs: c.parser_cpu_secs,
+        strict: c.parser_strict,
         ..Default::default()
     };
     Ok(AssistantConfig {

@@ -277,7 +277,12 @@ async fn hostile_files_are_read_or_refused_alone_while_the_server_answers(#[case
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn the_sandbox_stops_a_worker_at_its_memory_limit(#[case] backend: Backend) {
-    let app = TestApp::spawn_with(backend, |c| c.parser_memory_mb = 96).await;
+    // Strict confinement: this kernel has Landlock and seccomp, so workers run.
+    let app = TestApp::spawn_with(backend, |c| {
+        c.parser_memory_mb = 96;
+        c.parser_confinement = "strict".into();
+    })
+    .await;
     let owner = app.signup("memory").await;
     // Two million page references need more than 96 MiB: the worker dies
     // at its limit and the document says why.
