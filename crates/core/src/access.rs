@@ -40,6 +40,15 @@ impl Visibility {
             Visibility::Public => "public",
         }
     }
+    /// How far it reaches: admins < team < clients < public.
+    pub fn reach(self) -> u8 {
+        match self {
+            Visibility::Admins => 0,
+            Visibility::Team => 1,
+            Visibility::Clients => 2,
+            Visibility::Public => 3,
+        }
+    }
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Visibility> {
         match s {

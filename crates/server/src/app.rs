@@ -131,6 +131,9 @@ pub struct App {
     pub state: AppState,
     /// The job worker (not yet running).
     pub worker: Worker,
+    /// The worker that reads documents into the assistant, apart, so a long
+    /// document never holds up mail, billing or other tenants' sweeps.
+    pub ingest: Worker,
     /// Blob storage.
     pub blobs: BlobStore,
     /// The bus.
@@ -333,11 +336,13 @@ impl App {
             .handle(stackpro_billing::service::usage::ALERT_JOB, parts.billing.alert_job())
             .handle(stackpro_billing::service::payments::SUBSCRIPTION_JOB, parts.billing.subscription_job())
             .handle(stackpro_billing::service::payments::USAGE_JOB, parts.billing.usage_job())
-            .handle(stackpro_assistant::service::documents::INGEST_JOB, parts.assistant.ingest_job())
             .handle(
                 stackpro_store::jobs::SWEEP,
                 stackpro_store::jobs::Sweeper { db: parts.db.clone(), clock: clock.clone() },
             );
+        let ingest = Worker::new(parts.db.clone(), clock.clone())
+            .with_lease(cfg.job_lease)
+            .handle(stackpro_assistant::service::documents::INGEST_JOB, parts.assistant.ingest_job());
         stackpro_store::jobs::schedule_sweep(&parts.db, clock.now()).await.context("scheduling the job sweep")?;
         parts.security.schedule_sweep().await.context("scheduling the security sweep")?;
         parts.billing.schedule_tick().await.context("scheduling the billing tick")?;
@@ -382,7 +387,7 @@ impl App {
             trust_proxy: cfg.trust_proxy,
         });
         let router = router.layer(from_fn_with_state(site_host, http::site_host));
-        Ok(App { router, state, worker, blobs: parts.blobs, bus: parts.bus, config: cfg })
+        Ok(App { router, state, worker, ingest, blobs: parts.blobs, bus: parts.bus, config: cfg })
     }
 
     /// Serves on `listener` until `shutdown` resolves, running the job worker
@@ -425,6 +430,10 @@ impl App {
         // deadline, leaving time to hand it back.
         let grace = cfg.shutdown_timeout.saturating_sub(Duration::from_secs(2));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        // Two readers of documents: a small one is not stuck behind a long one.
+        let readers: Vec<_> = (0..2)
+            .map(|_| tokio::spawn(self.ingest.clone().run(Duration::from_millis(500), stop_rx.clone(), grace)))
+            .collect();
         let worker = tokio::spawn(self.worker.clone().run(Duration::from_millis(500), stop_rx, grace));
         let signalled = Arc::new(std::sync::OnceLock::new());
         let mark = signalled.clone();
@@ -436,8 +445,8 @@ impl App {
         crate::serve::serve(listener, self.router, limits, self.state.lifecycle.clone(), shutdown).await;
         let since = signalled.get().copied().unwrap_or_else(Instant::now);
         let left = cfg.shutdown_timeout.saturating_sub(since.elapsed());
-        if tokio::time::timeout(left, worker).await.is_err() {
-            tracing::warn!("shutdown deadline reached with the job worker still running");
+        if tokio::time::timeout(left, futures::future::join_all(readers.into_iter().chain([worker]))).await.is_err() {
+            tracing::warn!("shutdown deadline reached with a job worker still running");
         }
         let left = cfg.shutdown_timeout.saturating_sub(since.elapsed()).min(Duration::from_secs(1));
         // API requests counted in the last second reach the ledger.

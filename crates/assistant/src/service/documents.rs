@@ -158,8 +158,12 @@ impl Assistant {
                 .unwrap_or_else(|_| "Untitled".into()),
         };
         let visibility = opts.visibility.unwrap_or(Visibility::Team);
-        if visibility == Visibility::Admins && !ctx.role.at_least(stackpro_core::Role::Admin) {
-            return Err(Error::Forbidden("Only admins may add admins-only documents."));
+        // Members add documents for the team and its clients; what the
+        // website's visitors read, and what only admins read, admins decide.
+        if matches!(visibility, Visibility::Admins | Visibility::Public)
+            && !ctx.role.at_least(stackpro_core::Role::Admin)
+        {
+            return Err(Error::Forbidden("Only admins may add admins-only or public documents."));
         }
         let id = DocumentId::new();
         let now = self.now();
@@ -311,16 +315,20 @@ impl Assistant {
             None => row.title.clone(),
         };
         let visibility = patch.visibility.unwrap_or(row.visibility);
-        // Only admins may make a document admins-only, or take it from there.
-        if (visibility == Visibility::Admins) != (row.visibility == Visibility::Admins)
-            && !ctx.role.at_least(stackpro_core::Role::Admin)
-        {
-            return Err(Error::Forbidden("Only admins may make a document admins-only, or open it to others."));
-        }
         let shared = match &patch.shared_with {
             Some(users) => Self::check_shares(&mut tx, users).await?,
-            None => shares,
+            None => shares.clone(),
         };
+        // Members may narrow who reads a document, never widen it: opening
+        // it to more people (or making it admins-only) is for admins.
+        let wider = visibility.reach() > row.visibility.reach()
+            || (visibility == Visibility::Clients && shared.iter().any(|u| !shares.contains(u)));
+        let admins_only = (visibility == Visibility::Admins) != (row.visibility == Visibility::Admins);
+        if (wider || admins_only) && !ctx.role.at_least(stackpro_core::Role::Admin) {
+            return Err(Error::Forbidden(
+                "Only admins may open a document to more people, or make it admins-only; members may narrow it.",
+            ));
+        }
         store::update_meta(&mut tx, id, &title, visibility, now).await?;
         store::set_shares(&mut tx, id, &shared).await?;
         Self::changed(&mut tx).await?;

@@ -419,6 +419,18 @@ async fn members_clients_and_visitors_read_only_what_the_one_rule_allows(#[case]
         )
         .await;
     assert_eq!(res.problem().await.code, "forbidden");
+    // Nor open one to more people: not to the website, not to a client.
+    for widen in [json!({ "visibility": "public" }), json!({ "visibility": "clients", "shared_with": [named.user_id] })]
+    {
+        let res = app.patch(&format!("/api/v1/assistant/documents/{}", ids["teamonly"]), &member.access, widen).await;
+        assert_eq!(res.problem().await.code, "forbidden");
+    }
+    let res = upload_bytes(&app, &member.access, "p.md", mk("p"), "&visibility=public").await;
+    assert_eq!(res.problem().await.code, "forbidden");
+    // Narrowing is theirs to do.
+    let doc = format!("/api/v1/assistant/documents/{}", ids["everyone"]);
+    assert_eq!(app.patch(&doc, &member.access, json!({ "visibility": "team" })).await.status(), 200);
+    assert_eq!(app.patch(&doc, &owner.access, json!({ "visibility": "public" })).await.status(), 200);
     // Sharing names client members only.
     let res = app
         .patch(

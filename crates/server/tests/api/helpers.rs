@@ -118,6 +118,7 @@ pub struct TestApp {
     pub security: stackpro_security::Security,
     pub billing: stackpro_billing::Billing,
     pub worker: Worker,
+    pub ingest: Worker,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
     pub blobs: stackpro_store::BlobStore,
@@ -214,6 +215,7 @@ impl TestApp {
         let security = app.state.security.clone();
         let billing = app.state.billing.clone();
         let worker = app.worker.clone();
+        let ingest = app.ingest.clone();
         let blobs = app.blobs.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.serve(listener, async move {
@@ -226,6 +228,7 @@ impl TestApp {
             security,
             billing,
             worker,
+            ingest,
             data_dir,
             database_url,
             blobs,
@@ -282,7 +285,7 @@ impl TestApp {
 
     /// Runs every due job now (emails, ...).
     pub async fn drain_jobs(&self) -> usize {
-        self.worker.drain().await.unwrap()
+        self.worker.drain().await.unwrap() + self.ingest.drain().await.unwrap()
     }
 
     /// Creates an API key for `owner` and returns its secret and id.

@@ -1804,7 +1804,7 @@ export interface components {
             /**
              * @description Stable: `unsupported_type`, `encrypted_pdf`, `no_text_layer`,
              *     `corrupt_file`, `not_text`, `too_large`, `too_many_pages`,
-             *     `worker_killed`, `empty`, `limit_reached`, `embedding_failed`.
+             *     `worker_killed`, `worker_unconfined`, `empty`, `limit_reached`.
              */
             code: string;
             /** @description For people. */

@@ -11,8 +11,10 @@ interface VisibilityChoiceProps {
   legend: string
   value: Visibility
   onChange: (v: Visibility) => void
-  /** Owners and admins may make a document admins-only, or open one that is. */
+  /** Owners and admins may make a document admins-only, or open one further. */
   admin: boolean
+  /** The document's visibility now (editing): members may narrow it, never widen it. */
+  current?: Visibility
   sharedWith: readonly string[]
   onSharedWith: (ids: string[]) => void
   /** Shown under the client list (none picked, or the server's refusal). */
@@ -21,14 +23,18 @@ interface VisibilityChoiceProps {
 }
 
 /** Who may read a document: four choices, each with a line saying who that is; clients are then picked by name. */
-export function VisibilityChoice({ legend, value, onChange, admin, sharedWith, onSharedWith, clientsError, disabled }: VisibilityChoiceProps) {
+const REACH: Record<Visibility, number> = { admins: 0, team: 1, clients: 2, public: 3 }
+
+export function VisibilityChoice({ legend, value, onChange, admin, current, sharedWith, onSharedWith, clientsError, disabled }: VisibilityChoiceProps) {
   const id = useId()
+  // Members add for the team and its clients, and may narrow what exists.
+  const ceiling = current ?? 'clients'
   return (
     <fieldset className="fieldset" disabled={disabled}>
       <legend className="field-label">{legend}</legend>
       <div className="choice-grid">
         {VISIBILITIES.map((v) => {
-          const locked = v === 'admins' && !admin
+          const locked = !admin && (v === 'admins' || REACH[v] > REACH[ceiling])
           return (
             <div key={v} className={locked ? 'checkbox choice is-locked' : 'checkbox choice'}>
               <input
@@ -46,7 +52,11 @@ export function VisibilityChoice({ legend, value, onChange, admin, sharedWith, o
                   {VISIBILITY_LABEL[v]}
                 </label>
                 <p className="checkbox-description" id={`${id}-${v}-d`}>
-                  {locked ? 'Only owners and admins can choose this.' : VISIBILITY_HELP[v]}
+                  {locked
+                    ? v === 'admins'
+                      ? 'Only owners and admins can choose this.'
+                      : 'Only owners and admins can open a document to more people.'
+                    : VISIBILITY_HELP[v]}
                 </p>
               </div>
             </div>

@@ -57,6 +57,7 @@ function VisibilityForm({ doc, admin, onClose }: { doc: AssistantDocument; admin
           setClientsError(undefined)
         }}
         admin={admin}
+        current={doc.visibility}
         sharedWith={sharedWith}
         onSharedWith={(ids) => {
           setSharedWith(ids)
