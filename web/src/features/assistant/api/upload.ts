@@ -3,8 +3,8 @@ import { useCallback, useRef, useState } from 'react'
 import { api } from '@/lib/api/client'
 import { networkError, toApiError } from '@/lib/api/problem'
 import { queryKeys } from '@/lib/api/queryKeys'
-import { sessionStore } from '@/lib/api/session'
 import type { AssistantDocument, Visibility } from '@/lib/api/types'
+import { xhrUpload } from '@/lib/xhrUpload'
 import { usePutDocument } from './documents'
 
 /** The server reads PDF (with a text layer), Word, text, Markdown and HTML up to 25 MB; it judges the kind by content. */
@@ -24,14 +24,6 @@ function isDocument(v: unknown): v is AssistantDocument {
     'status' in v &&
     typeof v.status === 'string'
   )
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return null
-  }
 }
 
 export interface UploadOptions {
@@ -83,7 +75,6 @@ export function sendDocument(
   options: UploadOptions,
   onProgress?: (fraction: number) => void,
 ): Promise<AssistantDocument> {
-  const token = sessionStore.get()?.access_token
   const query = new URLSearchParams({ name: file.name })
   if (!target) {
     query.set('visibility', options.visibility)
@@ -92,35 +83,7 @@ export function sendDocument(
   const url = target
     ? `/api/v1/assistant/documents/${encodeURIComponent(target)}/file?${query.toString()}`
     : `/api/v1/assistant/documents?${query.toString()}`
-  return new Promise<AssistantDocument>((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
-    xhr.open(target ? 'PUT' : 'POST', url)
-    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream')
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total)
-    }
-    xhr.onerror = () => reject(networkError(new Error('The upload was interrupted.')))
-    xhr.onload = () => {
-      const body = parseJson(xhr.responseText)
-      if (xhr.status === 401) {
-        sendViaClient(file, target, options).then(resolve, reject)
-        return
-      }
-      if (xhr.status >= 200 && xhr.status < 300 && isDocument(body)) {
-        onProgress?.(1)
-        resolve(body)
-        return
-      }
-      const headers = new Headers()
-      for (const name of ['x-request-id', 'retry-after']) {
-        const value = xhr.getResponseHeader(name)
-        if (value) headers.set(name, value)
-      }
-      reject(toApiError(body, new Response(null, { status: xhr.status || 500, statusText: xhr.statusText, headers })))
-    }
-    xhr.send(file)
-  })
+  return xhrUpload(target ? 'PUT' : 'POST', url, file, isDocument, () => sendViaClient(file, target, options), onProgress)
 }
 
 /** A problem found before sending: a kind the knowledge base doesn't read, or too large. */

@@ -3,8 +3,8 @@ import { useCallback, useState } from 'react'
 import { api } from '@/lib/api/client'
 import { ApiError, networkError, toApiError } from '@/lib/api/problem'
 import { queryKeys } from '@/lib/api/queryKeys'
-import { sessionStore } from '@/lib/api/session'
 import type { SiteAsset } from '@/lib/api/types'
+import { xhrUpload } from '@/lib/xhrUpload'
 
 /** The server takes JPEG, PNG, WebP and GIF up to 10 MB (it judges the type by content). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -21,14 +21,6 @@ function isAsset(v: unknown): v is SiteAsset {
     'srcset' in v &&
     typeof v.srcset === 'string'
   )
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return null
-  }
 }
 
 /** Through the API client: slower to report, but it refreshes an expired session and retries. */
@@ -49,42 +41,10 @@ async function uploadViaClient(site: string, file: File): Promise<SiteAsset> {
   return result.data
 }
 
-/**
- * Uploads one image, reporting progress from 0 to 1. XMLHttpRequest is used because fetch
- * cannot report upload progress; an expired session falls back to the API client, which
- * refreshes it.
- */
+/** Uploads one image, reporting progress from 0 to 1 (see `xhrUpload`). */
 export function uploadAsset(site: string, file: File, onProgress?: (fraction: number) => void): Promise<SiteAsset> {
-  const token = sessionStore.get()?.access_token
-  return new Promise<SiteAsset>((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
-    xhr.open('POST', `/api/v1/sites/${encodeURIComponent(site)}/assets?name=${encodeURIComponent(file.name)}`)
-    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream')
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total)
-    }
-    xhr.onerror = () => reject(networkError(new Error('The upload was interrupted.')))
-    xhr.onload = () => {
-      const body = parseJson(xhr.responseText)
-      if (xhr.status === 401) {
-        uploadViaClient(site, file).then(resolve, reject)
-        return
-      }
-      if (xhr.status >= 200 && xhr.status < 300 && isAsset(body)) {
-        onProgress?.(1)
-        resolve(body)
-        return
-      }
-      const headers = new Headers()
-      for (const name of ['x-request-id', 'retry-after']) {
-        const value = xhr.getResponseHeader(name)
-        if (value) headers.set(name, value)
-      }
-      reject(toApiError(body, new Response(null, { status: xhr.status || 500, statusText: xhr.statusText, headers })))
-    }
-    xhr.send(file)
-  })
+  const url = `/api/v1/sites/${encodeURIComponent(site)}/assets?name=${encodeURIComponent(file.name)}`
+  return xhrUpload('POST', url, file, isAsset, () => uploadViaClient(site, file), onProgress)
 }
 
 /** A problem found before sending: the wrong kind of file or too large. */
