@@ -248,7 +248,10 @@ async fn hostile_files_are_read_or_refused_alone_while_the_server_answers(#[case
         slowest = slowest.max(t.elapsed());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(slowest < Duration::from_secs(1), "the server stalled {slowest:?} while hostile files were parsed");
+    // Parsing these takes tens of seconds; no answer may wait for it. (The
+    // bound leaves room for a 2-core machine running the whole suite at once:
+    // a slow answer there took about 1 s.)
+    assert!(slowest < Duration::from_secs(5), "the server stalled {slowest:?} while hostile files were parsed");
     for (name, doc) in &docs {
         let d = settled(&app, &owner.access, doc).await;
         // Within the default limits lopdf walks these page trees without
