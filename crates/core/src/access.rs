@@ -10,6 +10,10 @@
 //! | `team`    | yes | yes | no | no |
 //! | `clients` | yes | yes | only the named ones | no |
 //! | `public`  | yes | yes | yes | yes |
+//! | `named`   | only the named ones | only the named ones | only the named ones | no |
+//!
+//! `named` is for what belongs to the people in it and nobody else: a
+//! private channel, a direct message, a file shared with a few people.
 
 use crate::ids::UserId;
 use crate::tenancy::{Role, TenantCtx};
@@ -28,6 +32,8 @@ pub enum Visibility {
     Clients,
     /// Everyone, including the visitors of the workspace's website.
     Public,
+    /// Only the people it is shared with by name, whatever their role.
+    Named,
 }
 
 impl Visibility {
@@ -38,12 +44,13 @@ impl Visibility {
             Visibility::Admins => "admins",
             Visibility::Clients => "clients",
             Visibility::Public => "public",
+            Visibility::Named => "named",
         }
     }
-    /// How far it reaches: admins < team < clients < public.
+    /// How far it reaches: named, admins < team < clients < public.
     pub fn reach(self) -> u8 {
         match self {
-            Visibility::Admins => 0,
+            Visibility::Named | Visibility::Admins => 0,
             Visibility::Team => 1,
             Visibility::Clients => 2,
             Visibility::Public => 3,
@@ -56,6 +63,7 @@ impl Visibility {
             "admins" => Some(Visibility::Admins),
             "clients" => Some(Visibility::Clients),
             "public" => Some(Visibility::Public),
+            "named" => Some(Visibility::Named),
             _ => None,
         }
     }
@@ -90,6 +98,7 @@ impl Reader {
         match (*self, visibility) {
             (_, Visibility::Public) => true,
             (Reader::Visitor, _) => false,
+            (Reader::Member { user, .. }, Visibility::Named) => user.is_some_and(|u| shared_with.contains(&u)),
             (Reader::Member { role, .. }, Visibility::Admins) => role.at_least(Role::Admin),
             (Reader::Member { role, .. }, Visibility::Team) => role.at_least(Role::Member),
             (Reader::Member { role, user }, Visibility::Clients) => {
@@ -113,15 +122,17 @@ mod tests {
         let other = UserId::new();
         let shared = [named];
         let cases = [
-            (member(Role::Owner, None), [true, true, true, true]),
-            (member(Role::Admin, Some(other)), [true, true, true, true]),
-            (member(Role::Member, Some(other)), [true, false, true, true]),
-            (member(Role::Client, Some(named)), [false, false, true, true]),
-            (member(Role::Client, Some(other)), [false, false, false, true]),
-            (member(Role::Client, None), [false, false, false, true]),
-            (Reader::Visitor, [false, false, false, true]),
+            (member(Role::Owner, None), [true, true, true, true, false]),
+            (member(Role::Owner, Some(named)), [true, true, true, true, true]),
+            (member(Role::Admin, Some(other)), [true, true, true, true, false]),
+            (member(Role::Member, Some(other)), [true, false, true, true, false]),
+            (member(Role::Member, Some(named)), [true, false, true, true, true]),
+            (member(Role::Client, Some(named)), [false, false, true, true, true]),
+            (member(Role::Client, Some(other)), [false, false, false, true, false]),
+            (member(Role::Client, None), [false, false, false, true, false]),
+            (Reader::Visitor, [false, false, false, true, false]),
         ];
-        let vis = [Visibility::Team, Visibility::Admins, Visibility::Clients, Visibility::Public];
+        let vis = [Visibility::Team, Visibility::Admins, Visibility::Clients, Visibility::Public, Visibility::Named];
         for (reader, expected) in cases {
             for (v, want) in vis.iter().zip(expected) {
                 assert_eq!(reader.may_read(*v, &shared), want, "{reader:?} reading {v:?}");
@@ -131,7 +142,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for v in [Visibility::Team, Visibility::Admins, Visibility::Clients, Visibility::Public] {
+        for v in [Visibility::Team, Visibility::Admins, Visibility::Clients, Visibility::Public, Visibility::Named] {
             assert_eq!(Visibility::parse(v.as_str()), Some(v));
         }
         assert_eq!(Visibility::parse("everyone"), None);

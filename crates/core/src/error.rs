@@ -94,6 +94,10 @@ codes! {
     PassageNotFound => (StatusCode::NOT_FOUND, "passage_not_found", "No such passage, or not one you may read."),
     ConversationNotFound => (StatusCode::NOT_FOUND, "conversation_not_found", "No such conversation of yours."),
     DocumentRefused => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "document_refused", "The upload is not a document the knowledge base reads (PDF, DOCX, text, Markdown, HTML); `detail` says what it is."),
+    ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found", "No such channel in this workspace, or not one you may read."),
+    MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found", "No such message in this channel."),
+    ChannelNameTaken => (StatusCode::CONFLICT, "channel_name_taken", "Another channel of the workspace has this name."),
+    WebsocketRequired => (StatusCode::UPGRADE_REQUIRED, "websocket_required", "This endpoint is a WebSocket; connect with a WebSocket client."),
     Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "A dependency is unavailable; try again shortly."),
     Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error; the request id identifies it in the logs."),
 }

@@ -198,6 +198,34 @@ impl utoipa::PartialSchema for FileBytes {
 }
 impl utoipa::ToSchema for FileBytes {}
 
+/// A whole number from a JSON body, also when written `20.0` (JSON Schema's
+/// `integer` allows it, so a schema-valid request may send it). Use with
+/// `#[serde(deserialize_with = "stackpro_core::extract::whole_number")]`.
+///
+/// # Errors
+/// When the number has a fraction or does not fit.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::de::Error as _;
+    use serde::Deserialize as _;
+    let n = serde_json::Number::deserialize(d)?;
+    match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Ok(i),
+        (None, Some(f)) if f.fract() == 0.0 && (-9.0e15..=9.0e15).contains(&f) => Ok(f as i64),
+        _ => Err(D::Error::custom("expected a whole number")),
+    }
+}
+
+/// [`whole_number`] for an optional field (with `#[serde(default)]`).
+///
+/// # Errors
+/// When the number has a fraction or does not fit.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize as _;
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use stackpro_billing::{Billing, Catalogue};
 use stackpro_core::config::Config;
 use stackpro_core::tenancy::AuthState;
 use stackpro_core::{ApiError, Clock, Code};
+use stackpro_realtime::Realtime;
 use stackpro_security::crypto::Keyring;
 use stackpro_security::mail::Mailer;
 use stackpro_security::tokens::AccessTokens;
@@ -67,8 +68,15 @@ pub struct AppParts {
     pub sites: Sites,
     /// The assistant: knowledge base, search, chat.
     pub assistant: Assistant,
+    /// Channels, messages, presence and the WebSocket gateway.
+    pub realtime: Realtime,
 }
 
+impl FromRef<AppState> for Realtime {
+    fn from_ref(s: &AppState) -> Realtime {
+        s.realtime.clone()
+    }
+}
 impl FromRef<AppState> for Security {
     fn from_ref(s: &AppState) -> Security {
         s.security.clone()
@@ -113,6 +121,9 @@ impl FromRef<AppState> for Metrics {
         (name = "billing", description = "Plans, usage, limits and invoices"),
         (name = "assistant", description = "The AI assistant: the knowledge base (documents read in a sandbox, with \
             who may read each), hybrid search, chat with streamed answers and citations, and its settings."),
+        (name = "realtime", description = "Channels (team, private, direct, shared with clients), messages with threads, \
+            reactions and read marks, presence, and the WebSocket gateway at `/api/v1/realtime` (protocol: \
+            docs/realtime.md)."),
         (name = "sites", description = "Websites: templates, pages and their versions, images, publishing, previews and \
             form submissions. A published site answers at `<slug>.<base domain>` (its own host, outside this API)."),
         (name = "operator", description = "The console of the people who run the installation: revenue, plans, past-due \
@@ -162,6 +173,8 @@ pub struct Parts {
     pub sites: Sites,
     /// The assistant.
     pub assistant: Assistant,
+    /// Realtime.
+    pub realtime: Realtime,
 }
 
 impl App {
@@ -277,12 +290,15 @@ impl App {
             bus.clone(),
             counters.clone(),
             billing.metering(),
-            clock,
+            clock.clone(),
             assistant_config(&cfg.assistant)?,
             assistant_secret,
         );
         sites.hosting().set_extras(Arc::new(assistant.clone()));
-        Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites, assistant })
+        let hub = stackpro_realtime::Hub::new(bus.clone(), redis.clone());
+        let realtime =
+            Realtime::new(db.clone(), security.clone(), counters.clone(), billing.metering(), clock.clone(), hub);
+        Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites, assistant, realtime })
     }
 
     /// Builds the whole application.
@@ -308,7 +324,9 @@ impl App {
             billing: parts.billing.clone(),
             sites: parts.sites.clone(),
             assistant: parts.assistant.clone(),
+            realtime: parts.realtime.clone(),
         }));
+        parts.realtime.hub().start();
         tokio::spawn(parts.sites.hosting().clone().follow());
         tokio::spawn(parts.sites.hosting().clone().poll());
         let flusher = parts.billing.clone();
@@ -592,6 +610,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(stackpro_billing::routes::router())
         .merge(stackpro_sites::routes::router())
         .merge(stackpro_assistant::routes::router())
+        .merge(stackpro_realtime::routes::router())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(readyz))
         .routes(utoipa_axum::routes!(metrics_text))

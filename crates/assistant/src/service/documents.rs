@@ -112,10 +112,11 @@ impl Assistant {
         Ok(t)
     }
 
-    /// Checks that `users` are client members of the workspace.
-    async fn check_shares(tx: &mut TenantTx, users: &[UserId]) -> Result<Vec<UserId>, Error> {
+    /// Checks that `users` are members of the workspace: client members
+    /// for a document shared with clients, anyone for a `named` one.
+    async fn check_shares(tx: &mut TenantTx, users: &[UserId], visibility: Visibility) -> Result<Vec<UserId>, Error> {
         if users.len() > 100 {
-            return Err(Error::Invalid("/shared_with", "Share with at most 100 clients.".into()));
+            return Err(Error::Invalid("/shared_with", "Share with at most 100 people.".into()));
         }
         let clients = store::client_members(tx).await?;
         let members = store::members(tx).await?;
@@ -124,7 +125,7 @@ impl Assistant {
             if !members.contains(u) {
                 return Err(Error::MemberNotFound(u.to_string()));
             }
-            if !clients.contains(u) {
+            if visibility != Visibility::Named && !clients.contains(u) {
                 return Err(Error::Invalid(
                     "/shared_with",
                     format!("{u} is not a client member of this workspace; share with client members only."),
@@ -168,7 +169,7 @@ impl Assistant {
         let id = DocumentId::new();
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
-        let shared = Self::check_shares(&mut tx, &opts.shared_with).await?;
+        let shared = Self::check_shares(&mut tx, &opts.shared_with, visibility).await?;
         let sealed = self.0.security.encrypt(&mut tx, &upload.bytes, &aad(id, 1)).await?;
         let row = DocRow {
             id,
@@ -316,13 +317,14 @@ impl Assistant {
         };
         let visibility = patch.visibility.unwrap_or(row.visibility);
         let shared = match &patch.shared_with {
-            Some(users) => Self::check_shares(&mut tx, users).await?,
+            Some(users) => Self::check_shares(&mut tx, users, visibility).await?,
             None => shares.clone(),
         };
         // Members may narrow who reads a document, never widen it: opening
         // it to more people (or making it admins-only) is for admins.
         let wider = visibility.reach() > row.visibility.reach()
-            || (visibility == Visibility::Clients && shared.iter().any(|u| !shares.contains(u)));
+            || (matches!(visibility, Visibility::Clients | Visibility::Named)
+                && shared.iter().any(|u| !shares.contains(u)));
         let admins_only = (visibility == Visibility::Admins) != (row.visibility == Visibility::Admins);
         if (wider || admins_only) && !ctx.role.at_least(stackpro_core::Role::Admin) {
             return Err(Error::Forbidden(

@@ -147,6 +147,7 @@ impl Assistant {
         if !(1..=20).contains(&limit) {
             return Err(Error::Invalid("/limit", "Ask for 1 to 20 passages.".into()));
         }
+        let limit = usize::try_from(limit).unwrap_or(5);
         let items = self.retrieve(ctx.tenant, &Reader::of(ctx), &query, req.mode, limit).await?;
         Ok(SearchResults { items, semantic: self.semantic() })
     }

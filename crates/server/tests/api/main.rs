@@ -17,6 +17,7 @@ mod llm_peers;
 mod members;
 mod operator_console;
 mod operators;
+mod realtime;
 mod resilience;
 mod rights;
 mod scaleout;

@@ -930,6 +930,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List channels
+         * @description The channels the caller may read, with unread counts: team channels
+         *     (not for clients), private channels and direct messages the caller is
+         *     in, and channels shared with the caller.
+         */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Create a channel
+         * @description `team` (the whole team reads it), `private` (its members only) or
+         *     `clients` (the team and the client members in it). Members and above.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a channel */
+        get: operations["get_channel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a channel
+         * @description With all its messages. Admins and the channel's creator.
+         */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add or remove members
+         * @description The team adds people to channels it reads; anyone may remove
+         *     themselves (leave); removing others is for admins and the channel's
+         *     creator. Someone removed stops receiving the channel's events at once.
+         */
+        post: operations["change_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List messages
+         * @description A page of the channel's messages (or of one thread's answers), oldest
+         *     first; page back with `before` = the first one's `seq`.
+         */
+        get: operations["list_messages"];
+        put?: never;
+        /**
+         * Post a message
+         * @description Counted as `messages`; at most 30 per person per 10 seconds. Sent at
+         *     once to everyone listening to the channel.
+         */
+        post: operations["post_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}/messages/{message}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a message
+         * @description Its author, or an admin. The message stays as a deleted mark, so
+         *     threads and numbering hold.
+         */
+        delete: operations["delete_message"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a message
+         * @description Its author only.
+         */
+        patch: operations["edit_message"];
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}/messages/{message}/reactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** React to a message */
+        post: operations["add_reaction"];
+        /** Take back a reaction */
+        delete: operations["remove_reaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/channels/{channel}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark read
+         * @description Moves the caller's read mark forward to `seq` (never back); the
+         *     channel's listeners get a read receipt.
+         */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/direct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a direct message
+         * @description The caller's direct-message channel with one person, made on first use.
+         */
+        post: operations["open_direct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Presence
+         * @description Who of the workspace is online or away, across every replica.
+         */
+        get: operations["presence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security-events": {
         parameters: {
             query?: never;
@@ -1601,6 +1801,58 @@ export interface components {
             /** @description The plan's key. */
             plan: string;
         };
+        /** @description A channel as its reader sees it. */
+        Channel: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Id. */
+            id: components["schemas"]["ChannelId"];
+            /** @description Whether the reader is a member. */
+            joined: boolean;
+            /** @description Kind. */
+            kind: components["schemas"]["ChannelKind"];
+            /**
+             * Format: int64
+             * @description The number of the last message the reader has read.
+             */
+            last_read_seq: number;
+            /**
+             * Format: int64
+             * @description The number of its latest change.
+             */
+            last_seq: number;
+            /** @description Its members (team channels: who joined). */
+            members: components["schemas"]["UserId"][];
+            /**
+             * Format: int64
+             * @description Messages after the reader's last read one that mention them.
+             */
+            mentions: number;
+            /** @description Name (for a direct message: the other person's name or email). */
+            name: string;
+            /** @description What it is for. */
+            topic: string;
+            /**
+             * Format: int64
+             * @description Messages from others after the reader's last read one.
+             */
+            unread: number;
+        };
+        /** Format: uuid */
+        ChannelId: string;
+        /**
+         * @description What kind of channel, and so who may read it.
+         * @enum {string}
+         */
+        ChannelKind: "team" | "private" | "direct" | "clients";
+        /** @description A list of channels. */
+        Channels: {
+            /** @description Oldest first. */
+            items: components["schemas"]["Channel"][];
+        };
         /** @description A question to the assistant. */
         ChatRequest: {
             /**
@@ -2105,6 +2357,13 @@ export interface components {
          * @enum {string}
          */
         MemberStatus: "active" | "invited";
+        /** @description Who to add to or remove from a channel. */
+        MembersChange: {
+            /** @description Members to add. */
+            add?: components["schemas"]["UserId"][];
+            /** @description Members to remove. */
+            remove?: components["schemas"]["UserId"][];
+        };
         /** @description A message of a conversation. */
         Message: {
             /** @description Its sources. */
@@ -2124,6 +2383,18 @@ export interface components {
             role: string;
             /** @description Its text. */
             text: string;
+        };
+        /** @description A changed message text. */
+        MessageEdit: {
+            /** @description 1 to 8,000 characters. */
+            body: string;
+        };
+        /** Format: uuid */
+        MessageId: string;
+        /** @description A list of messages. */
+        Messages: {
+            /** @description Oldest first. */
+            items: components["schemas"]["Message"][];
         };
         /**
          * @description Something a tenant uses and may pay for. The wire name is stable.
@@ -2224,6 +2495,37 @@ export interface components {
          * @enum {string}
          */
         Mode: "hybrid" | "keyword" | "vector";
+        /** @description A new channel. */
+        NewChannel: {
+            /** @description `team`, `private` or `clients`. */
+            kind: components["schemas"]["NewChannelKind"];
+            /**
+             * @description Members besides the creator (private: who reads it; clients: the
+             *     client members it is shared with, and any of the team).
+             */
+            members?: components["schemas"]["UserId"][];
+            /** @description 1 to 80 characters, unique in the workspace. */
+            name: string;
+            /** @description Up to 250 characters. */
+            topic?: string | null;
+        };
+        /**
+         * @description The kinds of channel made by name (direct messages are opened with
+         *     `POST /api/v1/realtime/direct`).
+         * @enum {string}
+         */
+        NewChannelKind: "team" | "private" | "clients";
+        /** @description A direct-message channel with one person. */
+        NewDirect: {
+            /** @description The other person. */
+            user: components["schemas"]["UserId"];
+        };
+        /** @description A new message. */
+        NewMessage: {
+            /** @description 1 to 8,000 characters. `@<member id>` or `@<email>` mentions a member. */
+            body: string;
+            thread_id?: null | components["schemas"]["MessageId"];
+        };
         /** @description A new page. */
         NewPage: {
             /** @description Its description (up to 300 characters). */
@@ -2544,6 +2846,18 @@ export interface components {
             /** @description Trials. */
             trials: components["schemas"]["TrialConversions"];
         };
+        /** @description One member's presence. */
+        Presence: {
+            /** @description Online, away or offline. */
+            status: components["schemas"]["Status"];
+            /** @description Who. */
+            user: components["schemas"]["UserId"];
+        };
+        /** @description Who is online. */
+        PresenceList: {
+            /** @description People online or away; everyone else is offline. */
+            items: components["schemas"]["Presence"][];
+        };
         /** @description A short-lived link to a page's draft. */
         PreviewLink: {
             /**
@@ -2629,6 +2943,26 @@ export interface components {
             render_ms: number;
             /** @description The site as it is now. */
             site: components["schemas"]["Site"];
+        };
+        /** @description How many people reacted with one emoji. */
+        Reaction: {
+            /** @description The emoji. */
+            emoji: string;
+            /** @description Who. */
+            users: components["schemas"]["UserId"][];
+        };
+        /** @description A reaction to add or take back. */
+        ReactionChange: {
+            /** @description One emoji (1 to 16 characters, no spaces). */
+            emoji: string;
+        };
+        /** @description How far the reader has read. */
+        ReadMark: {
+            /**
+             * Format: int64
+             * @description The number of the last message read.
+             */
+            seq: number;
         };
         /** @description Advice to change plans. */
         Recommendation: {
@@ -3115,7 +3449,7 @@ export interface components {
          * @description Who may read a piece of content.
          * @enum {string}
          */
-        Visibility: "team" | "admins" | "clients" | "public";
+        Visibility: "team" | "admins" | "clients" | "public" | "named";
         /** @description What a webhook did. */
         WebhookOutcome: {
             /** @description Always true for a verified event. */
@@ -5240,6 +5574,598 @@ export interface operations {
                 };
             };
             /** @description A problem: route_not_found for anyone but an operator, invalid_query. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channels"];
+                };
+            };
+            /** @description A problem: unauthorized. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewChannel"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description A problem: invalid_field, member_not_found, channel_name_taken, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description A problem: channel_not_found, invalid_path. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: channel_not_found, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembersChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description A problem: channel_not_found, member_not_found, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_messages: {
+        parameters: {
+            query?: {
+                /** @description Messages numbered below this one (default: the latest). */
+                before?: number | null;
+                /** @description How many, 1 to 200 (default 50). */
+                limit?: number | null;
+                /** @description The answers in this message's thread instead of the channel. */
+                thread?: null | components["schemas"]["MessageId"];
+            };
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Messages"];
+                };
+            };
+            /** @description A problem: channel_not_found, message_not_found. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description A problem: channel_not_found, message_not_found (thread), invalid_field, rate_limited, plan_limit_reached. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+                /** @description The message's id */
+                message: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: channel_not_found, message_not_found, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+                /** @description The message's id */
+                message: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageEdit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description A problem: channel_not_found, message_not_found, forbidden, invalid_field. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+                /** @description The message's id */
+                message: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReactionChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description A problem: channel_not_found, message_not_found, invalid_field, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+                /** @description The message's id */
+                message: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReactionChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description A problem: channel_not_found, message_not_found, invalid_field, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's id */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadMark"];
+            };
+        };
+        responses: {
+            /** @description Marked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: channel_not_found, invalid_field. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_direct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDirect"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description A problem: member_not_found, invalid_field, forbidden. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem: internal (500) or unavailable (503, with Retry-After). */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresenceList"];
+                };
+            };
+            /** @description A problem: unauthorized. */
             "4XX": {
                 headers: {
                     [name: string]: unknown;

@@ -23,7 +23,7 @@ interface VisibilityChoiceProps {
 }
 
 /** Who may read a document: four choices, each with a line saying who that is; clients are then picked by name. */
-const REACH: Record<Visibility, number> = { admins: 0, team: 1, clients: 2, public: 3 }
+const REACH: Record<Visibility, number> = { named: 0, admins: 0, team: 1, clients: 2, public: 3 }
 
 export function VisibilityChoice({ legend, value, onChange, admin, current, sharedWith, onSharedWith, clientsError, disabled }: VisibilityChoiceProps) {
   const id = useId()

@@ -8,6 +8,7 @@ export const VISIBILITY_LABEL: Record<Visibility, string> = {
   admins: 'Admins only',
   clients: 'Shared with clients',
   public: 'Public on the website',
+  named: 'Named people only',
 }
 
 export const VISIBILITY_HELP: Record<Visibility, string> = {
@@ -15,6 +16,7 @@ export const VISIBILITY_HELP: Record<Visibility, string> = {
   admins: 'Only owners and admins.',
   clients: 'The team, and the client members you pick.',
   public: 'Anyone: the chat on your published sites answers visitors from it.',
+  named: 'Only the people it is shared with by name, whatever their role.',
 }
 
 export const VISIBILITY_TONE: Record<Visibility, BadgeTone> = {
@@ -22,10 +24,11 @@ export const VISIBILITY_TONE: Record<Visibility, BadgeTone> = {
   admins: 'warning',
   clients: 'accent',
   public: 'success',
+  named: 'warning',
 }
 
 export function isVisibility(v: unknown): v is Visibility {
-  return v === 'team' || v === 'admins' || v === 'clients' || v === 'public'
+  return v === 'team' || v === 'admins' || v === 'clients' || v === 'public' || v === 'named'
 }
 
 export const STATUS_LABEL: Record<DocumentStatus, string> = {
