@@ -97,6 +97,7 @@ codes! {
     ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found", "No such channel in this workspace, or not one you may read."),
     MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found", "No such message in this channel."),
     ChannelNameTaken => (StatusCode::CONFLICT, "channel_name_taken", "Another channel of the workspace has this name."),
+    TooManyReactions => (StatusCode::CONFLICT, "too_many_reactions", "The message carries as many different reactions as it may."),
     WebsocketRequired => (StatusCode::UPGRADE_REQUIRED, "websocket_required", "This endpoint is a WebSocket; connect with a WebSocket client."),
     Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "A dependency is unavailable; try again shortly."),
     Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error; the request id identifies it in the logs."),

@@ -22,6 +22,9 @@ pub enum Error {
     /// A channel of that name exists.
     #[error("A channel named {0:?} exists already.")]
     NameTaken(String),
+    /// A message carries as many different reactions as it may.
+    #[error("A message carries at most {0} different reactions; add to one of them.")]
+    TooManyReactions(usize),
     /// The role does not allow it.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -65,6 +68,7 @@ impl ErrorCode for Error {
             Error::MessageNotFound(_) => Code::MessageNotFound,
             Error::MemberNotFound(_) => Code::MemberNotFound,
             Error::NameTaken(_) => Code::ChannelNameTaken,
+            Error::TooManyReactions(_) => Code::TooManyReactions,
             Error::Forbidden(_) => Code::Forbidden,
             Error::RateLimited(_) => Code::RateLimited,
             Error::Limit(_) => Code::PlanLimitReached,

@@ -23,7 +23,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use stackpro_core::tenancy::AuthState;
 use stackpro_core::{ApiError, Code, TenantCtx};
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -40,6 +39,8 @@ const AUTH_WAIT: Duration = Duration::from_secs(10);
 const REAUTH: Duration = Duration::from_secs(60);
 /// Frames a client may send per second.
 const FRAMES_PER_SEC: u32 = 50;
+/// How long one frame may wait for the client to take it.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
 /// Channels one connection may listen to.
 const MAX_SUBSCRIPTIONS: usize = 500;
 
@@ -174,12 +175,12 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
     };
     let hub = rt.hub().clone();
     let before = ctx.person.map(|u| (u, hub.status_here(ctx.tenant, u)));
-    let Registration { id, rx, slow, tx } = hub.register(ctx.tenant, ctx.person);
+    let Some(Registration { id, rx, slow, tx }) = hub.register(ctx.tenant, ctx.person) else {
+        let why = "too many connections for one person on this server (20)";
+        closing(&mut socket, close::RATE_LIMITED, why).await;
+        return;
+    };
     let user = ctx.person;
-    if let Some((u, before)) = before {
-        let change = hub.connection_changed(ctx.tenant, u, before).await;
-        rt.announce_presence(change).await;
-    }
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write(sink, rx, slow));
     let _ = tx
@@ -188,7 +189,10 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
             "heartbeat_secs": HEARTBEAT.as_secs(), "max_frame": MAX_FRAME,
         })))
         .await;
-    let mut subscribed: HashSet<ChannelId> = HashSet::new();
+    if let Some((u, before)) = before {
+        let change = hub.connection_changed(ctx.tenant, u, before).await;
+        rt.announce_presence(change).await;
+    }
     let mut last_auth = Instant::now();
     let mut window = (Instant::now(), 0u32);
     let reason = loop {
@@ -257,10 +261,9 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
                 }
             }
             In::Subscribe { channel, since, id: rid } => {
-                subscribe(&rt, &ctx, id, &tx, &mut subscribed, channel, since, rid).await;
+                subscribe(&rt, &ctx, id, &tx, channel, since, rid).await;
             }
             In::Unsubscribe { channel, id: rid } => {
-                subscribed.remove(&channel);
                 hub.leave(id, channel);
                 let _ = tx.send(frame(&json!({ "type": "ack", "id": rid, "channel": channel }))).await;
             }
@@ -272,7 +275,9 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
                 let _ = tx.send(out).await;
             }
             In::Typing { channel } => {
-                if subscribed.contains(&channel) {
+                // Only into a channel this connection still listens to (its
+                // person may have been removed since subscribing).
+                if hub.listens(id, channel) {
                     rt.typing(&ctx, channel).await;
                 }
             }
@@ -300,13 +305,26 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
         rt.announce_presence(change).await;
     }
     // The writer ends when the hub's sender and ours are gone; a reason is
-    // sent first.
+    // sent first, without waiting on a full queue (the writer then gives up
+    // on its own deadline).
     if let Some((code, why)) = reason {
-        let _ = tx.send(Outgoing::Close(code, why)).await;
+        let _ = tx.try_send(Outgoing::Close(code, why));
     }
     drop(tx);
     if !writer.is_finished() {
-        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+        let _ = tokio::time::timeout(WRITE_WAIT, &mut writer).await;
+    }
+    // The closing handshake: read what the client still sends until its
+    // close (briefly), so the close frame is not lost to a reset.
+    if reason.is_some() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, WsMessage::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 }
 
@@ -321,6 +339,10 @@ async fn first_auth(auth: &AuthState, socket: &mut WebSocket) -> Option<(TenantC
                 return None;
             }
         },
+        Ok(Some(Err(_))) => {
+            closing(socket, close::TOO_BIG, "the auth frame is over 64 KiB").await;
+            return None;
+        }
         Ok(_) => return None,
         Err(_) => {
             closing(socket, close::UNAUTHORIZED, "no auth frame within 10 s").await;
@@ -347,12 +369,11 @@ async fn subscribe(
     ctx: &TenantCtx,
     conn: ConnId,
     tx: &mpsc::Sender<Outgoing>,
-    subscribed: &mut HashSet<ChannelId>,
     channel: ChannelId,
     since: Option<i64>,
     rid: Option<Value>,
 ) {
-    if !subscribed.contains(&channel) && subscribed.len() >= MAX_SUBSCRIPTIONS {
+    if !rt.hub().listens(conn, channel) && rt.hub().subscriptions(conn) >= MAX_SUBSCRIPTIONS {
         let _ = tx
             .send(frame(&json!({ "type": "error", "id": rid, "code": "invalid_field",
                 "detail": format!("A connection listens to at most {MAX_SUBSCRIPTIONS} channels.") })))
@@ -369,7 +390,6 @@ async fn subscribe(
         }
     };
     rt.hub().join(conn, channel);
-    subscribed.insert(channel);
     if let Some(since) = since.filter(|s| *s < seq) {
         match rt.changes_since(ctx, channel, since.max(0)).await {
             Ok(Recovery::Changes(list)) => {
@@ -406,27 +426,39 @@ async fn write(
         tokio::select! {
             next = rx.recv() => match next {
                 Some(Outgoing::Text(t)) => {
-                    if sink.send(WsMessage::Text(t)).await.is_err() {
-                        return;
+                    // A client that does not take a frame within the
+                    // deadline (its TCP window full) is gone for us.
+                    match tokio::time::timeout(WRITE_WAIT, sink.send(WsMessage::Text(t))).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => return,
+                        Err(_) => {
+                            let reason = Utf8Bytes::from_static("slow consumer: a frame waited too long; reconnect with your last seq");
+                            let frame = WsMessage::Close(Some(CloseFrame { code: close::SLOW_CONSUMER, reason }));
+                            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+                            return;
+                        }
                     }
                 }
                 Some(Outgoing::Close(code, why)) => {
-                    let _ = sink.send(WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(why) }))).await;
+                    let frame = WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(why) }));
+                    let _ = tokio::time::timeout(WRITE_WAIT, sink.send(frame)).await;
                     return;
                 }
                 None => {
-                    let _ = sink.send(WsMessage::Close(None)).await;
+                    let _ = tokio::time::timeout(WRITE_WAIT, sink.send(WsMessage::Close(None))).await;
                     return;
                 }
             },
             () = slow.notified() => {
                 let reason = Utf8Bytes::from_static("slow consumer: events were not read in time; reconnect with your last seq");
-                let _ = sink.send(WsMessage::Close(Some(CloseFrame { code: close::SLOW_CONSUMER, reason }))).await;
+                let frame = WsMessage::Close(Some(CloseFrame { code: close::SLOW_CONSUMER, reason }));
+                let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
                 return;
             }
             _ = beat.tick() => {
-                if sink.send(WsMessage::Ping(Default::default())).await.is_err() {
-                    return;
+                match tokio::time::timeout(WRITE_WAIT, sink.send(WsMessage::Ping(Default::default()))).await {
+                    Ok(Ok(())) => {}
+                    _ => return,
                 }
             }
         }

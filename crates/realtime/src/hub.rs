@@ -29,6 +29,8 @@ use tokio::sync::{mpsc, Notify};
 
 /// Events a connection may have waiting before it counts as slow.
 pub const QUEUE: usize = 256;
+/// Connections one person may hold on one replica (tabs, devices).
+pub const PER_PERSON: usize = 20;
 /// The Bus topic of realtime events.
 const TOPIC: &str = "realtime";
 /// How long a replica's presence entry lives without a refresh.
@@ -85,6 +87,8 @@ struct State {
     conns: HashMap<ConnId, Conn>,
     channels: HashMap<(TenantId, ChannelId), HashSet<ConnId>>,
     tenants: HashMap<TenantId, HashSet<ConnId>>,
+    /// Each person's connections on this replica.
+    people: HashMap<(TenantId, UserId), HashSet<ConnId>>,
 }
 
 /// The connections of this replica. Cheap to clone.
@@ -163,24 +167,40 @@ impl Hub {
         });
     }
 
-    /// Registers a connection of `user` (none: an API key) in `tenant`.
-    pub fn register(&self, tenant: TenantId, user: Option<UserId>) -> Registration {
+    /// Registers a connection of `user` (none: an API key) in `tenant`;
+    /// `None` when the person already holds [`PER_PERSON`] connections here.
+    pub fn register(&self, tenant: TenantId, user: Option<UserId>) -> Option<Registration> {
         let id = self.0.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(QUEUE);
         let slow = Arc::new(Notify::new());
         let mut s = self.state();
+        if let Some(u) = user {
+            let mine = s.people.entry((tenant, u)).or_default();
+            if mine.len() >= PER_PERSON {
+                return None;
+            }
+            mine.insert(id);
+        }
         s.conns.insert(
             id,
             Conn { tenant, user, tx: tx.clone(), slow: slow.clone(), status: Status::Online, channels: HashSet::new() },
         );
         s.tenants.entry(tenant).or_default().insert(id);
-        Registration { id, rx, slow, tx }
+        Some(Registration { id, rx, slow, tx })
     }
 
     /// Forgets a connection and everything it listened to.
     pub fn unregister(&self, id: ConnId) {
         let mut s = self.state();
         let Some(conn) = s.conns.remove(&id) else { return };
+        if let Some(u) = conn.user {
+            if let Some(set) = s.people.get_mut(&(conn.tenant, u)) {
+                set.remove(&id);
+                if set.is_empty() {
+                    s.people.remove(&(conn.tenant, u));
+                }
+            }
+        }
         for ch in &conn.channels {
             if let Some(set) = s.channels.get_mut(&(conn.tenant, *ch)) {
                 set.remove(&id);
@@ -224,15 +244,12 @@ impl Hub {
     /// (removed from the channel). Returns the connections concerned.
     pub fn leave_user(&self, tenant: TenantId, user: UserId, channel: ChannelId) -> Vec<ConnId> {
         let mut s = self.state();
-        let ids: Vec<ConnId> = s
-            .conns
-            .iter_mut()
-            .filter(|(_, c)| c.tenant == tenant && c.user == Some(user))
-            .map(|(id, c)| {
+        let ids: Vec<ConnId> = s.people.get(&(tenant, user)).into_iter().flatten().copied().collect();
+        for id in &ids {
+            if let Some(c) = s.conns.get_mut(id) {
                 c.channels.remove(&channel);
-                *id
-            })
-            .collect();
+            }
+        }
         if let Some(set) = s.channels.get_mut(&(tenant, channel)) {
             for id in &ids {
                 set.remove(id);
@@ -271,13 +288,7 @@ impl Hub {
         match scope {
             Scope::Channel(ch) => s.channels.get(&(tenant, ch)).into_iter().flatten().for_each(send),
             Scope::Tenant => s.tenants.get(&tenant).into_iter().flatten().for_each(send),
-            Scope::User(u) => s
-                .tenants
-                .get(&tenant)
-                .into_iter()
-                .flatten()
-                .filter(|id| s.conns.get(id).is_some_and(|c| c.user == Some(u)))
-                .for_each(send),
+            Scope::User(u) => s.people.get(&(tenant, u)).into_iter().flatten().for_each(send),
         }
     }
 
@@ -291,7 +302,7 @@ impl Hub {
     /// The status of `user` from this replica's connections alone.
     fn local_status(s: &State, tenant: TenantId, user: UserId) -> Status {
         let mut best = Status::Offline;
-        for c in s.conns.values().filter(|c| c.tenant == tenant && c.user == Some(user)) {
+        for c in s.people.get(&(tenant, user)).into_iter().flatten().filter_map(|id| s.conns.get(id)) {
             match c.status {
                 Status::Online => return Status::Online,
                 Status::Away => best = Status::Away,
@@ -299,6 +310,17 @@ impl Hub {
             }
         }
         best
+    }
+
+    /// Whether a connection listens to a channel (not after its person was
+    /// removed from it).
+    pub fn listens(&self, id: ConnId, channel: ChannelId) -> bool {
+        self.state().conns.get(&id).is_some_and(|c| c.channels.contains(&channel))
+    }
+
+    /// How many channels a connection listens to.
+    pub fn subscriptions(&self, id: ConnId) -> usize {
+        self.state().conns.get(&id).map_or(0, |c| c.channels.len())
     }
 
     /// Sets a connection's status; the person's status (all their
@@ -374,13 +396,7 @@ impl Hub {
     async fn refresh_presence(&self) {
         let people: Vec<(TenantId, UserId, Status)> = {
             let s = self.state();
-            let mut seen = HashSet::new();
-            s.conns
-                .values()
-                .filter_map(|c| Some((c.tenant, c.user?)))
-                .filter(|k| seen.insert(*k))
-                .map(|(t, u)| (t, u, Self::local_status(&s, t, u)))
-                .collect()
+            s.people.keys().map(|(t, u)| (*t, *u, Self::local_status(&s, *t, *u))).collect()
         };
         for (t, u, status) in people {
             self.store_presence(t, u, status).await;
@@ -394,7 +410,7 @@ impl Hub {
         let mut out = self.elsewhere(tenant).await;
         {
             let s = self.state();
-            for c in s.conns.values().filter(|c| c.tenant == tenant) {
+            for c in s.tenants.get(&tenant).into_iter().flatten().filter_map(|id| s.conns.get(id)) {
                 if let Some(u) = c.user {
                     let e = out.entry(u).or_insert(Status::Offline);
                     *e = merge(*e, c.status);

@@ -233,8 +233,12 @@ pub struct MessageEdit {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReactionChange {
-    /// One emoji (1 to 16 characters, no spaces).
-    #[schema(min_length = 1, max_length = 16, pattern = r"^[^\s\u0000-\u001f\u007f-\u009f]+$")]
+    /// One emoji (1 to 16 characters, no spaces, something visible).
+    #[schema(
+        min_length = 1,
+        max_length = 16,
+        pattern = r"^[^\s\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufdd0-\ufdef\ufffe\uffff][^\s\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub emoji: String,
 }
 

@@ -20,8 +20,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Messages one person may send per 10 seconds.
-const MESSAGES_PER_10S: i64 = 30;
+/// Messages and reactions one person may send per 10 seconds.
+const WRITES_PER_10S: i64 = 30;
+/// Different reactions one message may carry.
+const MAX_REACTIONS: usize = 20;
 /// Changes a reconnecting client is sent before it is told to reload.
 pub const RECOVERY_LIMIT: i64 = 500;
 /// The longest message.
@@ -84,6 +86,24 @@ impl Realtime {
 
     fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// Refuses a read-only API key (and a role below `min`).
+    fn writer(ctx: &TenantCtx, min: Role, why: &'static str) -> Result<(), Error> {
+        ctx.may_write(min, why).map_err(Error::Forbidden)
+    }
+
+    /// Counts one write of the caller against [`WRITES_PER_10S`].
+    async fn throttle(&self, ctx: &TenantCtx) -> Result<(), Error> {
+        let who = ctx.person.map_or_else(|| format!("key:{:?}", ctx.principal), |u| u.to_string());
+        if let Ok(count) =
+            self.0.counters.incr(&format!("rt:write:{}:{who}", ctx.tenant), 1, Duration::from_secs(10)).await
+        {
+            if count.value > WRITES_PER_10S {
+                return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `reader` may read a channel with these members.
@@ -247,9 +267,7 @@ impl Realtime {
     /// `forbidden` for clients, `invalid_field`, `member_not_found`,
     /// `channel_name_taken`.
     pub async fn create(&self, ctx: &TenantCtx, new: NewChannel) -> Result<Channel, Error> {
-        if !ctx.role.at_least(Role::Member) {
-            return Err(Error::Forbidden("Clients take part in the channels shared with them; the team creates them."));
-        }
+        Self::writer(ctx, Role::Member, "Clients take part in the channels shared with them; the team creates them.")?;
         let name = Self::check_name(&new.name)?;
         let topic = collapse(new.topic.as_deref().unwrap_or(""));
         if topic.chars().count() > 250 || topic.chars().any(stackpro_core::text::is_forbidden) {
@@ -290,6 +308,7 @@ impl Realtime {
     /// # Errors
     /// `member_not_found`, `invalid_field` (oneself), `forbidden` (an API key).
     pub async fn direct(&self, ctx: &TenantCtx, other: UserId) -> Result<Channel, Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let Some(me) = ctx.person else {
             return Err(Error::Forbidden("Direct messages are between people; an API key has none."));
         };
@@ -342,6 +361,7 @@ impl Realtime {
         id: ChannelId,
         change: MembersChange,
     ) -> Result<Channel, Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let now = self.now();
         let reader = Reader::of(ctx);
         let mut tx = self.0.db.tenant_tx(ctx).await?;
@@ -396,6 +416,7 @@ impl Realtime {
     /// # Errors
     /// `channel_not_found`, `forbidden`.
     pub async fn delete(&self, ctx: &TenantCtx, id: ChannelId) -> Result<(), Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let (row, members) = Self::readable(&mut tx, &Reader::of(ctx), id).await?;
         if !(ctx.role.at_least(Role::Admin) || (row.created_by.is_some() && row.created_by == ctx.person)) {
@@ -459,6 +480,9 @@ impl Realtime {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Message>, Error> {
+        if !(1..=200).contains(&limit) {
+            return Err(Error::Invalid("/limit", "Ask for 1 to 200 messages.".into()));
+        }
         let mut tx = self.0.db.tenant_read(ctx).await?;
         Self::readable(&mut tx, &Reader::of(ctx), id).await?;
         if let Some(root) = thread {
@@ -467,7 +491,7 @@ impl Realtime {
                 _ => return Err(Error::MessageNotFound(root.to_string())),
             }
         }
-        let mut rows = store::messages(&mut tx, id, thread, before.unwrap_or(i64::MAX), limit.clamp(1, 200)).await?;
+        let mut rows = store::messages(&mut tx, id, thread, before.unwrap_or(i64::MAX), limit).await?;
         rows.reverse();
         let out = self.open(&mut tx, rows, id).await?;
         tx.commit().await?;
@@ -543,15 +567,9 @@ impl Realtime {
     /// `channel_not_found`, `message_not_found` (thread), `invalid_field`,
     /// `rate_limited`, `plan_limit_reached`.
     pub async fn post(&self, ctx: &TenantCtx, id: ChannelId, new: NewMessage) -> Result<Message, Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let body = Self::check_body(&new.body)?;
-        let who = ctx.person.map_or_else(|| format!("key:{:?}", ctx.principal), |u| u.to_string());
-        if let Ok(count) =
-            self.0.counters.incr(&format!("rt:post:{}:{who}", ctx.tenant), 1, Duration::from_secs(10)).await
-        {
-            if count.value > MESSAGES_PER_10S {
-                return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
-            }
-        }
+        self.throttle(ctx).await?;
         let reservation = self.0.metering.reserve(ctx.tenant, &ctx.plan, Meter::Messages, 1).await?;
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
@@ -637,6 +655,7 @@ impl Realtime {
         id: MessageId,
         edit: MessageEdit,
     ) -> Result<Message, Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let body = Self::check_body(&edit.body)?;
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
@@ -662,6 +681,7 @@ impl Realtime {
     /// # Errors
     /// `channel_not_found`, `message_not_found`, `forbidden`.
     pub async fn delete_message(&self, ctx: &TenantCtx, channel: ChannelId, id: MessageId) -> Result<(), Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let (_, _, m) = Self::changeable(&mut tx, ctx, channel, id).await?;
@@ -694,21 +714,37 @@ impl Realtime {
         emoji: &str,
         add: bool,
     ) -> Result<Message, Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let Some(me) = ctx.person else {
             return Err(Error::Forbidden("Reactions are people's; an API key has none."));
         };
         let emoji = emoji.trim();
-        if emoji.is_empty() || emoji.chars().count() > 16 || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
+        let visible = emoji.chars().any(|c| !stackpro_core::text::is_forbidden(c));
+        if emoji.is_empty()
+            || !visible
+            || emoji.chars().count() > 16
+            || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(Error::Invalid("/emoji", "An emoji has 1 to 16 characters, no spaces.".into()));
+            return Err(Error::Invalid(
+                "/emoji",
+                "An emoji has 1 to 16 characters, no spaces, something visible.".into(),
+            ));
         }
+        self.throttle(ctx).await?;
         let now = self.now();
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let (_, _, m) = Self::changeable(&mut tx, ctx, channel, id).await?;
         if m.deleted_at.is_some() {
             return Err(Error::MessageNotFound(id.to_string()));
         }
-        if store::react(&mut tx, id, me, emoji, add, now).await? {
+        if add {
+            let kinds = store::reactions(&mut tx, channel, &[id]).await?.remove(&id).unwrap_or_default();
+            if kinds.len() >= MAX_REACTIONS && !kinds.iter().any(|(e, _)| e == emoji) {
+                return Err(Error::TooManyReactions(MAX_REACTIONS));
+            }
+        }
+        let changed = store::react(&mut tx, id, me, emoji, add, now).await?;
+        if changed {
             let seq = store::next_seq(&mut tx, channel).await?;
             store::touch(&mut tx, id, seq, false).await?;
         }
@@ -716,7 +752,11 @@ impl Realtime {
         let message =
             self.open(&mut tx, vec![m], channel).await?.pop().ok_or_else(|| Error::MessageNotFound(id.to_string()))?;
         tx.commit().await?;
-        self.broadcast(ctx.tenant, "update", &message).await;
+        // Nothing changed (added twice, or taken back when absent): nobody
+        // is told.
+        if changed {
+            self.broadcast(ctx.tenant, "update", &message).await;
+        }
         Ok(message)
     }
 
@@ -726,6 +766,7 @@ impl Realtime {
     /// # Errors
     /// `channel_not_found`, `invalid_field`.
     pub async fn mark_read(&self, ctx: &TenantCtx, channel: ChannelId, seq: i64) -> Result<(), Error> {
+        Self::writer(ctx, Role::Client, "")?;
         let Some(me) = ctx.person else { return Ok(()) };
         let mut tx = self.0.db.tenant_tx(ctx).await?;
         let (row, members) = Self::readable(&mut tx, &Reader::of(ctx), channel).await?;
@@ -748,7 +789,7 @@ impl Realtime {
 
     /// Tells the channel's listeners the caller is typing.
     pub async fn typing(&self, ctx: &TenantCtx, channel: ChannelId) {
-        let Some(me) = ctx.person else { return };
+        let Some(me) = ctx.person.filter(|_| !ctx.read_only) else { return };
         let payload = json!({ "type": "typing", "channel": channel, "user": me }).to_string();
         self.0.hub.publish(ctx.tenant, Scope::Channel(channel), payload).await;
     }

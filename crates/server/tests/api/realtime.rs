@@ -27,7 +27,8 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let mut c = Client { ws };
         c.send(json!({ "type": "auth", "token": token })).await;
-        let ready = c.next_of("ready").await;
+        let ready = c.next().await;
+        assert_eq!(ready["type"], "ready", "the first frame is ready");
         assert!(ready["heartbeat_secs"].as_u64().unwrap() > 0);
         c
     }
@@ -39,7 +40,7 @@ impl Client {
         req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
         let mut c = Client { ws };
-        c.next_of("ready").await;
+        assert_eq!(c.next().await["type"], "ready", "the first frame is ready");
         c
     }
 
@@ -338,6 +339,11 @@ async fn clients_read_only_channels_shared_with_them_and_other_tenants_ids_answe
     assert_eq!(c.next_of("removed").await["channel"], shared);
     post(&app, &owner.access, shared, json!({ "body": "after Carl left" })).await;
     assert!(!c.hears_within("message", Duration::from_millis(500)).await);
+    // Nor can the removed client still type into it.
+    let mut o = Client::connect(&app, &owner.access).await;
+    o.subscribe(shared, None).await;
+    c.send(json!({ "type": "typing", "channel": shared })).await;
+    assert!(!o.hears_within("typing", Duration::from_millis(500)).await, "typing from someone removed");
 }
 
 fn uuid_v7() -> String {
@@ -397,11 +403,17 @@ async fn threads_edits_deletions_reactions_mentions_and_direct_messages(#[case] 
         .unwrap();
     assert_eq!((thread["items"][0]["deleted"].as_bool(), thread["items"][0]["body"].as_str()), (Some(true), Some("")));
 
-    // Reactions: added once per person and emoji, taken back.
+    // Reactions: added once per person and emoji (the second time changes
+    // nothing, not even the message's number), taken back.
+    let mut numbers = Vec::new();
     for _ in 0..2 {
         let res = app.post(&format!("{path}/reactions"), Some(&bob.access), json!({ "emoji": "🍞" })).await;
         assert_eq!(res.status(), 200);
+        numbers.push(res.json::<Value>().await.unwrap()["changed_seq"].as_i64().unwrap());
     }
+    assert_eq!(numbers[0], numbers[1]);
+    let res = app.post(&format!("{path}/reactions"), Some(&bob.access), json!({ "emoji": "\u{200b}" })).await;
+    assert_eq!(res.status(), 422, "an invisible emoji is refused");
     let m: Value = app
         .post(&format!("{path}/reactions"), Some(&owner.access), json!({ "emoji": "🍞" }))
         .await
@@ -531,4 +543,47 @@ async fn two_replicas_with_redis_share_messages_and_presence() {
     let bob_status =
         p["items"].as_array().unwrap().iter().find(|x| x["user"] == bob.user_id.as_str()).unwrap()["status"].clone();
     assert_eq!(bob_status, "away");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_read_only_api_key_reads_channels_but_writes_nothing(#[case] backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = app.signup("rtkey").await;
+    let bob = app.member(&owner, "bob", "member").await;
+    let ch = channel(&app, &owner.access, json!({ "kind": "team", "name": "news" })).await;
+    let ch = ch["id"].as_str().unwrap();
+    let m = post(&app, &owner.access, ch, json!({ "body": "hello" })).await;
+    let (key, _) = app.api_key(&owner, &["read"]).await;
+
+    let res = app.get(&format!("/api/v1/realtime/channels/{ch}/messages"), &key).await;
+    assert_eq!(res.status(), 200);
+    let mpath = format!("/api/v1/realtime/channels/{ch}/messages/{}", m["id"].as_str().unwrap());
+    let writes = [
+        app.post(&format!("/api/v1/realtime/channels/{ch}/messages"), Some(&key), json!({ "body": "spam" })).await,
+        app.post("/api/v1/realtime/channels", Some(&key), json!({ "kind": "private", "name": "mine" })).await,
+        app.post("/api/v1/realtime/direct", Some(&key), json!({ "user": bob.user_id })).await,
+        app.post(&format!("/api/v1/realtime/channels/{ch}/members"), Some(&key), json!({ "add": [bob.user_id] })).await,
+        app.post(&format!("/api/v1/realtime/channels/{ch}/read"), Some(&key), json!({ "seq": 1 })).await,
+        app.post(&format!("{mpath}/reactions"), Some(&key), json!({ "emoji": "👍" })).await,
+        app.patch(&mpath, &key, json!({ "body": "changed" })).await,
+        app.delete(&mpath, &key).await,
+        app.delete(&format!("/api/v1/realtime/channels/{ch}"), &key).await,
+    ];
+    for (i, res) in writes.into_iter().enumerate() {
+        assert_eq!(res.status(), 403, "a read-only key wrote (write {i})");
+        let p: Problem = res.json().await.unwrap();
+        assert_eq!(p.code, "forbidden");
+    }
+    // The socket: it listens, but may not publish.
+    let mut k = Client::connect_with_header(&app, &key).await;
+    assert_eq!(k.subscribe(ch, None).await.last().unwrap()["type"], "subscribed");
+    k.send(json!({ "type": "publish", "channel": ch, "body": "spam", "id": 3 })).await;
+    let e = k.next_of("error").await;
+    assert_eq!((e["id"].as_i64(), e["code"].as_str()), (Some(3), Some("forbidden")));
+    let page: Value =
+        app.get(&format!("/api/v1/realtime/channels/{ch}/messages"), &owner.access).await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "nothing was written: {page}");
 }

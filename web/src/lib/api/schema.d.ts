@@ -2953,7 +2953,7 @@ export interface components {
         };
         /** @description A reaction to add or take back. */
         ReactionChange: {
-            /** @description One emoji (1 to 16 characters, no spaces). */
+            /** @description One emoji (1 to 16 characters, no spaces, something visible). */
             emoji: string;
         };
         /** @description How far the reader has read. */
