@@ -9,6 +9,7 @@
 
 mod assistant;
 mod billing;
+mod realtime;
 mod sites;
 
 use anyhow::{bail, Context};
@@ -50,6 +51,15 @@ fn main() -> anyhow::Result<()> {
         return rt.block_on(async {
             let dir = tempfile::tempdir()?;
             let report = assistant::section(dir.path()).await?;
+            print!("{}", report.markdown());
+            Ok(())
+        });
+    }
+    if args.get(1).map(String::as_str) == Some("realtime") {
+        // Only the realtime section, printed (RESULTS.md is left alone).
+        return rt.block_on(async {
+            let dir = tempfile::tempdir()?;
+            let report = realtime::section(dir.path()).await?;
             print!("{}", report.markdown());
             Ok(())
         });
@@ -324,6 +334,8 @@ async fn run() -> anyhow::Result<()> {
     let sites = sites::section(work.path()).await?;
     eprintln!("assistant: retrieval quality and latency, ingestion, first token");
     let assistant = assistant::section(work.path()).await?;
+    eprintln!("realtime: connections held, fan-out against Socket.IO");
+    let realtime = realtime::section(work.path()).await?;
 
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
@@ -360,12 +372,15 @@ async fn run() -> anyhow::Result<()> {
     md.push_str(&billing::markdown(&recordings, &checks));
     md.push_str(&sites.markdown());
     md.push_str(&assistant.markdown());
+    md.push_str("\n## Realtime: connections held and fan-out\n\n");
+    md.push_str(&realtime.markdown());
     let me_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("GET /api/v1/me")).collect();
     let met = me_rows.iter().all(|r| r.ratio.unwrap_or(0.0) >= 0.5 && r.load.p99_ms < 10.0 && r.load.errors == 0)
         && slow.met()
         && billing::met(&recordings, &checks)
         && sites.met()
-        && assistant.met();
+        && assistant.met()
+        && realtime.met();
     md.push_str(&format!("\nResult of this run: **{}**.\n", if met { "targets met" } else { "targets NOT met" }));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/RESULTS.md");
     std::fs::write(&path, &md)?;

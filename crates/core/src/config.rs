@@ -182,6 +182,11 @@ pub struct RawConfig {
     pub widget_questions_per_visitor: i64,
     /// Questions one site's widget may take per 10 minutes.
     pub widget_questions_per_site: i64,
+    /// Messages and reactions one person may send per 10 seconds.
+    pub realtime_writes_per_10s: i64,
+    /// WebSocket connections one person (with their API keys) may hold on
+    /// one server.
+    pub realtime_connections_per_person: usize,
 }
 
 impl Default for RawConfig {
@@ -249,6 +254,8 @@ impl Default for RawConfig {
             assistant_allow_private_endpoints: false,
             widget_questions_per_visitor: 20,
             widget_questions_per_site: 300,
+            realtime_writes_per_10s: 30,
+            realtime_connections_per_person: 20,
         }
     }
 }
@@ -393,6 +400,10 @@ pub struct Config {
     pub stripe_api_base: String,
     /// The assistant's models and parser.
     pub assistant: AssistantSettings,
+    /// Messages and reactions one person may send per 10 seconds.
+    pub realtime_writes_per_10s: i64,
+    /// WebSocket connections one person may hold on one server.
+    pub realtime_connections_per_person: usize,
 }
 
 /// The assistant's models and parser, validated.
@@ -673,6 +684,8 @@ impl RawConfig {
             stripe_secret_key: self.stripe_secret_key,
             stripe_api_base: self.stripe_api_base,
             assistant,
+            realtime_writes_per_10s: self.realtime_writes_per_10s.max(1),
+            realtime_connections_per_person: self.realtime_connections_per_person.max(1),
         })
     }
 }
@@ -788,6 +801,10 @@ assistant_allow_private_endpoints = {private}
 # The website widget: questions per visitor, and per site, each 10 minutes.
 widget_questions_per_visitor = {wv}
 widget_questions_per_site = {ws}
+# Realtime: messages and reactions one person may send per 10 seconds.
+realtime_writes_per_10s = {rtw}
+# WebSocket connections one person (with their API keys) may hold per server.
+realtime_connections_per_person = {rtc}
 # The plan catalogue (free, trial, starter, professional, enterprise) can be
 # changed per plan; a new key adds a plan. Tables go at the end of the file.
 # Prices in cents; soft limits' tier prices in micro-cents per unit.
@@ -833,6 +850,8 @@ widget_questions_per_site = {ws}
         private = d.assistant_allow_private_endpoints,
         wv = d.widget_questions_per_visitor,
         ws = d.widget_questions_per_site,
+        rtw = d.realtime_writes_per_10s,
+        rtc = d.realtime_connections_per_person,
     )
 }
 

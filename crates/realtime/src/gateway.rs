@@ -174,13 +174,15 @@ async fn run(rt: Realtime, auth: AuthState, mut socket: WebSocket, pre: Option<(
         },
     };
     let hub = rt.hub().clone();
-    let before = ctx.person.map(|u| (u, hub.status_here(ctx.tenant, u)));
-    let Some(Registration { id, rx, slow, tx }) = hub.register(ctx.tenant, ctx.person) else {
-        let why = "too many connections for one person on this server (20)";
+    // A program with a person's key acts with their rights but does not
+    // make them present.
+    let before = ctx.user().map(|u| (u, hub.status_here(ctx.tenant, u)));
+    let Some(Registration { id, rx, slow, tx }) = hub.register(ctx.tenant, ctx.person, ctx.user().is_some()) else {
+        let why = "too many connections for one person on this server";
         closing(&mut socket, close::RATE_LIMITED, why).await;
         return;
     };
-    let user = ctx.person;
+    let user = ctx.user();
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write(sink, rx, slow));
     let _ = tx
@@ -426,9 +428,31 @@ async fn write(
         tokio::select! {
             next = rx.recv() => match next {
                 Some(Outgoing::Text(t)) => {
+                    // Whatever else is queued goes out in the same write.
+                    let mut close = None;
+                    let batch = async {
+                        sink.feed(WsMessage::Text(t)).await?;
+                        for _ in 0..64 {
+                            match rx.try_recv() {
+                                Ok(Outgoing::Text(t)) => sink.feed(WsMessage::Text(t)).await?,
+                                Ok(Outgoing::Close(code, why)) => {
+                                    close = Some((code, why));
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        sink.flush().await
+                    };
                     // A client that does not take a frame within the
                     // deadline (its TCP window full) is gone for us.
-                    match tokio::time::timeout(WRITE_WAIT, sink.send(WsMessage::Text(t))).await {
+                    let sent = tokio::time::timeout(WRITE_WAIT, batch).await;
+                    if let (Ok(Ok(())), Some((code, why))) = (&sent, close) {
+                        let frame = WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(why) }));
+                        let _ = tokio::time::timeout(WRITE_WAIT, sink.send(frame)).await;
+                        return;
+                    }
+                    match sent {
                         Ok(Ok(())) => {}
                         Ok(Err(_)) => return,
                         Err(_) => {

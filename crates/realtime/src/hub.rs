@@ -29,8 +29,6 @@ use tokio::sync::{mpsc, Notify};
 
 /// Events a connection may have waiting before it counts as slow.
 pub const QUEUE: usize = 256;
-/// Connections one person may hold on one replica (tabs, devices).
-pub const PER_PERSON: usize = 20;
 /// The Bus topic of realtime events.
 const TOPIC: &str = "realtime";
 /// How long a replica's presence entry lives without a refresh.
@@ -78,6 +76,9 @@ struct Conn {
     /// Told when the connection must close: its queue overflowed.
     slow: Arc<Notify>,
     status: Status,
+    /// Whether it counts for its person's presence (a person's own
+    /// connection, not a program's with their API key).
+    present: bool,
     /// The channels it listens to.
     channels: HashSet<ChannelId>,
 }
@@ -102,6 +103,8 @@ struct Inner {
     state: Mutex<State>,
     bus: Bus,
     redis: Option<Redis>,
+    /// Connections one person may hold here.
+    per_person: usize,
 }
 
 /// A registered connection: its id, its queue and its close signal.
@@ -119,13 +122,14 @@ pub struct Registration {
 impl Hub {
     /// A hub; with `redis`, events and presence are shared with the other
     /// replicas (call [`Hub::start`]).
-    pub fn new(bus: Bus, redis: Option<Redis>) -> Hub {
+    pub fn new(bus: Bus, redis: Option<Redis>, per_person: usize) -> Hub {
         Hub(Arc::new(Inner {
             replica: rand::random(),
             next: AtomicU64::new(1),
             state: Mutex::new(State::default()),
             bus,
             redis,
+            per_person,
         }))
     }
 
@@ -167,23 +171,32 @@ impl Hub {
         });
     }
 
-    /// Registers a connection of `user` (none: an API key) in `tenant`;
-    /// `None` when the person already holds [`PER_PERSON`] connections here.
-    pub fn register(&self, tenant: TenantId, user: Option<UserId>) -> Option<Registration> {
+    /// Registers a connection acting for `user` in `tenant` (`present`: the
+    /// person themself, not a program with their key); `None` when the
+    /// person already holds as many connections here as allowed.
+    pub fn register(&self, tenant: TenantId, user: Option<UserId>, present: bool) -> Option<Registration> {
         let id = self.0.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(QUEUE);
         let slow = Arc::new(Notify::new());
         let mut s = self.state();
         if let Some(u) = user {
             let mine = s.people.entry((tenant, u)).or_default();
-            if mine.len() >= PER_PERSON {
+            if mine.len() >= self.0.per_person {
                 return None;
             }
             mine.insert(id);
         }
         s.conns.insert(
             id,
-            Conn { tenant, user, tx: tx.clone(), slow: slow.clone(), status: Status::Online, channels: HashSet::new() },
+            Conn {
+                tenant,
+                user,
+                tx: tx.clone(),
+                slow: slow.clone(),
+                status: Status::Online,
+                present,
+                channels: HashSet::new(),
+            },
         );
         s.tenants.entry(tenant).or_default().insert(id);
         Some(Registration { id, rx, slow, tx })
@@ -302,7 +315,9 @@ impl Hub {
     /// The status of `user` from this replica's connections alone.
     fn local_status(s: &State, tenant: TenantId, user: UserId) -> Status {
         let mut best = Status::Offline;
-        for c in s.people.get(&(tenant, user)).into_iter().flatten().filter_map(|id| s.conns.get(id)) {
+        for c in
+            s.people.get(&(tenant, user)).into_iter().flatten().filter_map(|id| s.conns.get(id)).filter(|c| c.present)
+        {
             match c.status {
                 Status::Online => return Status::Online,
                 Status::Away => best = Status::Away,
@@ -410,7 +425,8 @@ impl Hub {
         let mut out = self.elsewhere(tenant).await;
         {
             let s = self.state();
-            for c in s.tenants.get(&tenant).into_iter().flatten().filter_map(|id| s.conns.get(id)) {
+            for c in s.tenants.get(&tenant).into_iter().flatten().filter_map(|id| s.conns.get(id)).filter(|c| c.present)
+            {
                 if let Some(u) = c.user {
                     let e = out.entry(u).or_insert(Status::Offline);
                     *e = merge(*e, c.status);

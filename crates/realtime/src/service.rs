@@ -20,8 +20,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Messages and reactions one person may send per 10 seconds.
-const WRITES_PER_10S: i64 = 30;
 /// Different reactions one message may carry.
 const MAX_REACTIONS: usize = 20;
 /// Changes a reconnecting client is sent before it is told to reload.
@@ -40,6 +38,8 @@ struct Inner {
     metering: Arc<dyn Metering<TenantTx>>,
     clock: Clock,
     hub: Hub,
+    /// Messages and reactions one person may send per 10 seconds.
+    writes_per_10s: i64,
 }
 
 impl std::fmt::Debug for Realtime {
@@ -75,8 +75,9 @@ impl Realtime {
         metering: Arc<dyn Metering<TenantTx>>,
         clock: Clock,
         hub: Hub,
+        writes_per_10s: i64,
     ) -> Realtime {
-        Realtime(Arc::new(Inner { db, security, counters, metering, clock, hub }))
+        Realtime(Arc::new(Inner { db, security, counters, metering, clock, hub, writes_per_10s }))
     }
 
     /// This replica's connections.
@@ -93,13 +94,13 @@ impl Realtime {
         ctx.may_write(min, why).map_err(Error::Forbidden)
     }
 
-    /// Counts one write of the caller against [`WRITES_PER_10S`].
+    /// Counts one write of the caller against the limit per 10 seconds.
     async fn throttle(&self, ctx: &TenantCtx) -> Result<(), Error> {
         let who = ctx.person.map_or_else(|| format!("key:{:?}", ctx.principal), |u| u.to_string());
         if let Ok(count) =
             self.0.counters.incr(&format!("rt:write:{}:{who}", ctx.tenant), 1, Duration::from_secs(10)).await
         {
-            if count.value > WRITES_PER_10S {
+            if count.value > self.0.writes_per_10s {
                 return Err(Error::RateLimited(count.resets_in.as_secs().max(1)));
             }
         }

@@ -295,9 +295,16 @@ impl App {
             assistant_secret,
         );
         sites.hosting().set_extras(Arc::new(assistant.clone()));
-        let hub = stackpro_realtime::Hub::new(bus.clone(), redis.clone());
-        let realtime =
-            Realtime::new(db.clone(), security.clone(), counters.clone(), billing.metering(), clock.clone(), hub);
+        let hub = stackpro_realtime::Hub::new(bus.clone(), redis.clone(), cfg.realtime_connections_per_person);
+        let realtime = Realtime::new(
+            db.clone(),
+            security.clone(),
+            counters.clone(),
+            billing.metering(),
+            clock.clone(),
+            hub,
+            cfg.realtime_writes_per_10s,
+        );
         Ok(Parts { db, security, blobs, bus, counters, redis, billing, sites, assistant, realtime })
     }
 
