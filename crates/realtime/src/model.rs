@@ -169,8 +169,10 @@ pub struct Reaction {
     pub users: Vec<UserId>,
 }
 
-/// A message.
+/// A message of a channel (named `ChatMessage` in the API document: the
+/// assistant has its own `Message`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = ChatMessage)]
 pub struct Message {
     /// Id.
     pub id: MessageId,
@@ -252,9 +254,11 @@ pub struct ReadMark {
     pub seq: i64,
 }
 
-/// Someone's presence.
+/// Someone's presence (named `PresenceStatus` in the API document: the
+/// assistant has its own `Status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PresenceStatus)]
 pub enum Status {
     /// Connected and active.
     Online,

@@ -14,7 +14,7 @@ export const PRODUCT_NAV: NavItem[] = [
   { to: '/', label: 'Overview', icon: 'home' },
   { to: '/sites', label: 'Sites', icon: 'globe' },
   { to: '/assistant', label: 'Assistant', icon: 'sparkles' },
-  { to: '/inbox', label: 'Inbox', icon: 'inbox', soon: true },
+  { to: '/inbox', label: 'Inbox', icon: 'inbox' },
   { to: '/billing', label: 'Billing', icon: 'card', roles: ['owner', 'admin'] },
   { to: '/domains', label: 'Domains', icon: 'domain', soon: true },
 ]

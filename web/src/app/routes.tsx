@@ -100,6 +100,7 @@ export const router = createBrowserRouter(
                     { path: 'settings', lazy: async () => ({ Component: (await import('@/features/assistant/components/SettingsPage')).SettingsPage }) },
                   ],
                 },
+                { path: 'inbox', lazy: async () => ({ Component: (await import('@/features/inbox/components/InboxPage')).InboxPage }) },
                 { path: 'account', element: <AccountPage /> },
                 ...soon,
                 { path: '*', element: <NotFoundPage /> },

@@ -587,3 +587,16 @@ async fn a_read_only_api_key_reads_channels_but_writes_nothing(#[case] backend: 
         app.get(&format!("/api/v1/realtime/channels/{ch}/messages"), &owner.access).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "nothing was written: {page}");
 }
+
+#[tokio::test]
+async fn the_api_document_keeps_realtime_types_apart_from_the_assistants_of_the_same_name() {
+    // Both crates have a `Message` and a `Status`; the document names them
+    // apart instead of one silently replacing the other.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc: Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["Message"]["properties"].get("citations").is_some(), "the assistant's Message");
+    assert!(schemas["ChatMessage"]["properties"].get("changed_seq").is_some(), "realtime's ChatMessage");
+    assert!(schemas["Status"].to_string().contains("parsing"), "the assistant's Status");
+    assert!(schemas["PresenceStatus"].to_string().contains("away"), "realtime's PresenceStatus");
+}

@@ -8,16 +8,6 @@ export interface Upcoming {
 }
 
 export const UPCOMING: Record<string, Upcoming> = {
-  inbox: {
-    title: 'Inbox',
-    icon: 'inbox',
-    summary: 'Every customer conversation in one shared, realtime inbox.',
-    points: [
-      'Email, website chat and form submissions side by side',
-      'See new messages and replies from teammates instantly',
-      'Assign conversations and keep internal notes',
-    ],
-  },
   domains: {
     title: 'Domains',
     icon: 'domain',

@@ -1,5 +1,10 @@
 /** Query keys shared by every feature so that caches line up. */
 export const queryKeys = {
+  /** Everything under the inbox: channels, their messages, presence. */
+  inboxAll: ['inbox'] as const,
+  channels: ['inbox', 'channels'] as const,
+  channelMessages: (id: string) => ['inbox', 'channel', id, 'messages'] as const,
+  presence: ['inbox', 'presence'] as const,
   me: ['me'] as const,
   members: ['members'] as const,
   apiKeys: ['api-keys'] as const,

@@ -1853,6 +1853,51 @@ export interface components {
             /** @description Oldest first. */
             items: components["schemas"]["Channel"][];
         };
+        /**
+         * @description A message of a channel (named `ChatMessage` in the API document: the
+         *     assistant has its own `Message`).
+         */
+        ChatMessage: {
+            author?: null | components["schemas"]["UserId"];
+            /** @description The text (empty once deleted). */
+            body: string;
+            /**
+             * Format: int64
+             * @description The number of its latest change (edit, deletion, reaction, reply).
+             */
+            changed_seq: number;
+            /** @description Its channel. */
+            channel_id: components["schemas"]["ChannelId"];
+            /**
+             * Format: date-time
+             * @description Written.
+             */
+            created_at: string;
+            /** @description Whether it was deleted. */
+            deleted: boolean;
+            /**
+             * Format: date-time
+             * @description Last edited.
+             */
+            edited_at?: string | null;
+            /** @description Id. */
+            id: components["schemas"]["MessageId"];
+            /** @description The people it mentions. */
+            mentions: components["schemas"]["UserId"][];
+            /** @description Reactions. */
+            reactions: components["schemas"]["Reaction"][];
+            /**
+             * Format: int64
+             * @description Answers in its thread.
+             */
+            replies: number;
+            /**
+             * Format: int64
+             * @description The channel's number for this message: messages are ordered by it.
+             */
+            seq: number;
+            thread_id?: null | components["schemas"]["MessageId"];
+        };
         /** @description A question to the assistant. */
         ChatRequest: {
             /**
@@ -2394,7 +2439,7 @@ export interface components {
         /** @description A list of messages. */
         Messages: {
             /** @description Oldest first. */
-            items: components["schemas"]["Message"][];
+            items: components["schemas"]["ChatMessage"][];
         };
         /**
          * @description Something a tenant uses and may pay for. The wire name is stable.
@@ -2849,7 +2894,7 @@ export interface components {
         /** @description One member's presence. */
         Presence: {
             /** @description Online, away or offline. */
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["PresenceStatus"];
             /** @description Who. */
             user: components["schemas"]["UserId"];
         };
@@ -2858,6 +2903,12 @@ export interface components {
             /** @description People online or away; everyone else is offline. */
             items: components["schemas"]["Presence"][];
         };
+        /**
+         * @description Someone's presence (named `PresenceStatus` in the API document: the
+         *     assistant has its own `Status`).
+         * @enum {string}
+         */
+        PresenceStatus: "online" | "away" | "offline";
         /** @description A short-lived link to a page's draft. */
         PreviewLink: {
             /**
@@ -5862,7 +5913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["ChatMessage"];
                 };
             };
             /** @description A problem: channel_not_found, message_not_found (thread), invalid_field, rate_limited, plan_limit_reached. */
@@ -5949,7 +6000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["ChatMessage"];
                 };
             };
             /** @description A problem: channel_not_found, message_not_found, forbidden, invalid_field. */
@@ -5995,7 +6046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["ChatMessage"];
                 };
             };
             /** @description A problem: channel_not_found, message_not_found, invalid_field, forbidden. */
@@ -6041,7 +6092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["ChatMessage"];
                 };
             };
             /** @description A problem: channel_not_found, message_not_found, invalid_field, forbidden. */

@@ -1,0 +1,267 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
+import { useSearchParams } from 'react-router'
+import { Button } from '@/components/ui/Button'
+import { EmptyState } from '@/components/ui/EmptyState'
+import { FormError } from '@/components/ui/FormError'
+import { LoadError } from '@/components/ui/LoadError'
+import { PageHeader } from '@/components/ui/PageHeader'
+import { SkeletonRows } from '@/components/ui/Skeleton'
+import { useMe } from '@/lib/api/me'
+import type { Channel, ChatMessage, NewChannelKind, PresenceStatus } from '@/lib/api/types'
+import { absoluteTime, relativeTime } from '@/lib/format'
+import { useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
+import { useRealtime, type Connection } from '../api/socket'
+
+const MAX_MESSAGE = 8000
+
+const KINDS: readonly NewChannelKind[] = ['team', 'private', 'clients']
+
+const KIND_LABEL: Record<NewChannelKind, string> = {
+  team: 'Team: everyone but clients',
+  private: 'Private: only its members',
+  clients: 'Shared with clients you add',
+}
+
+function PresenceDot({ status, label }: { status: PresenceStatus; label: string }) {
+  return <span className={`presence-dot is-${status}`} role="img" aria-label={`${label} is ${status}`} title={`${label}: ${status}`} />
+}
+
+function ConnectionNote({ connection }: { connection: Connection }) {
+  if (connection === 'live') return null
+  return (
+    <p className="muted inbox-connection" role="status">
+      {connection === 'connecting' ? 'Connecting…' : 'Offline: reconnecting, nothing will be missed.'}
+    </p>
+  )
+}
+
+function NewChannelForm({ onCreated }: { onCreated: (c: Channel) => void }) {
+  const create = useCreateChannel()
+  const [name, setName] = useState('')
+  const [kind, setKind] = useState<NewChannelKind>('team')
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    if (name.trim() === '') return
+    create.mutate(
+      { name: name.trim(), kind },
+      {
+        onSuccess: (c) => {
+          setName('')
+          onCreated(c)
+        },
+      },
+    )
+  }
+  return (
+    <form className="inbox-new stack-sm" onSubmit={submit} aria-label="New channel">
+      <label className="field-label" htmlFor="new-channel-name">
+        New channel name
+      </label>
+      <input
+        id="new-channel-name"
+        className="input"
+        maxLength={80}
+        placeholder="e.g. orders"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <label className="visually-hidden" htmlFor="new-channel-kind">
+        Who reads it
+      </label>
+      <select
+        id="new-channel-kind"
+        className="input"
+        value={kind}
+        onChange={(e) => setKind(KINDS.find((k) => k === e.target.value) ?? 'team')}
+      >
+        {KINDS.map((k) => (
+          <option key={k} value={k}>
+            {KIND_LABEL[k]}
+          </option>
+        ))}
+      </select>
+      <FormError error={create.error} />
+      <Button type="submit" icon="plus" disabled={name.trim() === '' || create.isPending}>
+        Create channel
+      </Button>
+    </form>
+  )
+}
+
+function MessageItem({ m, mine, author }: { m: ChatMessage; mine: boolean; author: string }) {
+  return (
+    <li className={mine ? 'chat-msg is-user inbox-msg' : 'chat-msg inbox-msg'}>
+      <div className="inbox-msg-meta">
+        <span className="strong">{mine ? 'You' : author}</span>{' '}
+        <time className="muted" dateTime={m.created_at} title={absoluteTime(m.created_at)}>
+          {relativeTime(m.created_at)}
+        </time>
+        {m.edited_at ? <span className="muted"> · edited</span> : null}
+      </div>
+      <div className={m.deleted ? 'chat-bubble is-deleted' : 'chat-bubble'}>{m.deleted ? 'Message deleted' : m.body}</div>
+    </li>
+  )
+}
+
+/** Channels beside the open one: messages arrive live, with who is online and who is typing. */
+export function InboxPage() {
+  const me = useMe()
+  const channels = useChannels()
+  const members = usePeople()
+  const presence = usePresence()
+  const [params, setParams] = useSearchParams()
+  const open = params.get('channel')
+  const realtime = useRealtime(channels.data)
+  const messages = useChannelMessages(open)
+  const post = usePostMessage(open ?? '')
+  const [text, setText] = useState('')
+  const scroller = useRef<HTMLDivElement>(null)
+
+  const names = useMemo(() => {
+    const map: Record<string, string> = {}
+    for (const m of members.data ?? []) map[m.id] = m.name?.trim() || m.email
+    return map
+  }, [members.data])
+  const statusOf = (user: string): PresenceStatus => presence.data?.find((p) => p.user === user)?.status ?? 'offline'
+  const channel = channels.data?.find((c) => c.id === open) ?? null
+  const myId = me.data?.user?.id
+
+  // The newest message in view; read up to it.
+  const list = messages.data
+  const last = list?.[list.length - 1]
+  useEffect(() => {
+    scroller.current?.scrollTo({ top: scroller.current.scrollHeight })
+    if (open && last && channel && last.seq > channel.last_read_seq) realtime.markRead(open, last.seq)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [open, last?.id, last?.changed_seq])
+
+  const typingNames = Object.entries(realtime.typing[open ?? ''] ?? {})
+    .filter(([u]) => u !== myId)
+    .map(([u]) => names[u] ?? 'Someone')
+
+  const send = (e?: FormEvent) => {
+    e?.preventDefault()
+    const body = text.trim()
+    if (!open || body === '' || post.isPending) return
+    post.mutate(body, { onSuccess: () => setText('') })
+  }
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault()
+      send()
+    }
+  }
+  const select = (id: string | null) => setParams(id ? { channel: id } : {}, { replace: false })
+
+  const side = (
+    <aside className="card chat-side inbox-side" aria-label="Channels">
+      <ConnectionNote connection={realtime.connection} />
+      {channels.error ? (
+        <LoadError error={channels.error} onRetry={() => void channels.refetch()} retrying={channels.isFetching} />
+      ) : !channels.data ? (
+        <SkeletonRows rows={3} label="Loading channels" />
+      ) : channels.data.length === 0 ? (
+        <p className="muted convo-empty">No channel yet. Make the first one below.</p>
+      ) : (
+        <ul className="convo-list" aria-label="Channels">
+          {channels.data.map((c) => (
+            <li key={c.id} className={c.id === open ? 'convo is-active' : 'convo'}>
+              <button type="button" className="convo-open" onClick={() => select(c.id)} aria-current={c.id === open ? 'true' : undefined}>
+                <span className="convo-title">
+                  {c.kind === 'direct' ? '@ ' : '# '}
+                  {c.name}
+                </span>
+                {c.unread > 0 ? (
+                  <span className="badge badge-accent inbox-unread" aria-label={`${c.unread} unread`}>
+                    {c.unread}
+                  </span>
+                ) : null}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {me.data && me.data.role !== 'client' && !me.data.read_only ? <NewChannelForm onCreated={(c) => select(c.id)} /> : null}
+    </aside>
+  )
+
+  return (
+    <div className="stack">
+      <PageHeader title="Inbox" description="Talk with your team and your clients. Messages arrive as they are written." />
+      <div className={open ? 'chat-layout inbox-layout has-open' : 'chat-layout inbox-layout'}>
+        {side}
+        <section className="card chat-panel inbox-panel" aria-label="Conversation">
+          {!channel ? (
+            <EmptyState icon="inbox" title="Pick a channel" description="Choose a channel on the left, or make a new one." />
+          ) : (
+            <>
+              <header className="chat-head">
+                <Button size="sm" variant="ghost" icon="arrowLeft" className="inbox-back" onClick={() => select(null)}>
+                  Channels
+                </Button>
+                <h2 className="chat-title">
+                  {channel.kind === 'direct' ? '@ ' : '# '}
+                  {channel.name}
+                </h2>
+                <ul className="inbox-members" aria-label="Members">
+                  {channel.members.map((u) => (
+                    <li key={u}>
+                      <PresenceDot status={statusOf(u)} label={names[u] ?? 'A member'} />
+                      <span className="inbox-member-name">{u === myId ? 'You' : (names[u] ?? 'A member')}</span>
+                    </li>
+                  ))}
+                </ul>
+              </header>
+              <div className="chat-scroll" ref={scroller}>
+                {messages.error ? (
+                  <LoadError error={messages.error} onRetry={() => void messages.refetch()} retrying={messages.isFetching} />
+                ) : !list ? (
+                  <SkeletonRows rows={3} label="Loading messages" />
+                ) : list.length === 0 ? (
+                  <EmptyState icon="chat" title="No messages yet" description="Say hello: everyone in the channel sees it at once." />
+                ) : (
+                  <ol className="chat-thread" aria-label="Messages">
+                    {list.map((m) => (
+                      <MessageItem key={m.id} m={m} mine={m.author === myId} author={names[m.author ?? ''] ?? 'A program'} />
+                    ))}
+                  </ol>
+                )}
+              </div>
+              <p className="muted inbox-typing" aria-live="polite">
+                {typingNames.length > 0 ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ' '}
+              </p>
+              <form className="chat-composer" onSubmit={send}>
+                <label className="visually-hidden" htmlFor="inbox-message">
+                  Message
+                </label>
+                <textarea
+                  id="inbox-message"
+                  className="input textarea chat-input"
+                  rows={2}
+                  maxLength={MAX_MESSAGE}
+                  placeholder={`Message #${channel.name}`}
+                  value={text}
+                  onChange={(e) => {
+                    setText(e.target.value)
+                    if (e.target.value.trim() !== '') realtime.sendTyping(channel.id)
+                  }}
+                  onKeyDown={onKeyDown}
+                  aria-describedby="inbox-hint"
+                />
+                <div className="chat-composer-row">
+                  <p id="inbox-hint" className="muted chat-hint">
+                    Enter to send, Shift+Enter for a new line.
+                  </p>
+                  <Button type="submit" variant="primary" disabled={text.trim() === '' || post.isPending}>
+                    Send
+                  </Button>
+                </div>
+                <FormError error={post.error} />
+              </form>
+            </>
+          )}
+        </section>
+      </div>
+    </div>
+  )
+}
