@@ -80,6 +80,16 @@ test('two people chat in real time: a channel, presence, typing and messages bot
   // Read where it is shown: no unread badge left for Bob.
   await expect(b.getByLabel(/unread/)).toHaveCount(0)
 
+  // A private channel: Bob sees it only once the owner adds him, and then at once.
+  await a.getByLabel('New channel name').fill('secret')
+  await a.getByLabel('Who reads it').selectOption('private')
+  await a.getByRole('button', { name: 'Create channel' }).click()
+  await expect(a.getByRole('heading', { name: '# secret · private' })).toBeVisible()
+  await expect(b.getByRole('button', { name: /# secret/ })).toHaveCount(0)
+  await a.getByLabel('Add someone to this channel').selectOption({ label: 'Bob' })
+  await a.getByRole('button', { name: 'Add', exact: true }).click()
+  await expect(b.getByRole('button', { name: /# secret/ })).toBeVisible()
+
   const serious = (await new AxeBuilder({ page: a }).analyze()).violations.filter(
     (v) => v.impact === 'serious' || v.impact === 'critical',
   )

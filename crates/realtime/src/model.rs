@@ -74,6 +74,9 @@ pub struct Channel {
     pub topic: String,
     /// Its members (team channels: who joined).
     pub members: Vec<UserId>,
+    /// Its members' names (or emails), in the order of `members`: what the
+    /// channel shows, also to clients, who may not list the workspace.
+    pub member_names: Vec<String>,
     /// Whether the reader is a member.
     pub joined: bool,
     /// The number of its latest change.

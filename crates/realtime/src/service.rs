@@ -164,6 +164,7 @@ impl Realtime {
             name,
             topic: row.topic.clone(),
             members: members.iter().map(|(u, _)| *u).collect(),
+            member_names: members.iter().map(|(u, _)| names.get(u).cloned().unwrap_or_default()).collect(),
             joined: joined.is_some(),
             last_seq: row.last_seq,
             last_read_seq: joined.map_or(0, |(_, s)| *s),
@@ -604,9 +605,10 @@ impl Realtime {
         if let Some(root) = root {
             store::touch(&mut tx, root, seq, true).await?;
         }
-        // Writing in a team channel joins it; the writer has read it all.
+        // Writing in a channel joins it (team members may write in team and
+        // client channels without being in them); the writer has read it all.
         if let Some(me) = ctx.person {
-            if row.kind == ChannelKind::Team && !members.iter().any(|(u, _)| *u == me) {
+            if !members.iter().any(|(u, _)| *u == me) {
                 store::add_members(&mut tx, id, &[me], now).await?;
             }
             store::mark_read(&mut tx, id, me, seq).await?;

@@ -1824,6 +1824,11 @@ export interface components {
              * @description The number of its latest change.
              */
             last_seq: number;
+            /**
+             * @description Its members' names (or emails), in the order of `members`: what the
+             *     channel shows, also to clients, who may not list the workspace.
+             */
+            member_names: string[];
             /** @description Its members (team channels: who joined). */
             members: components["schemas"]["UserId"][];
             /**

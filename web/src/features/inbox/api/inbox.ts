@@ -23,12 +23,13 @@ export function useChannelMessages(id: string | null) {
   })
 }
 
-/** The workspace's people, for names: the same query as the Team page's, one cache. */
-export function usePeople() {
+/** The workspace's people, for names and adding to channels: the same query as the Team page's, one cache. Clients may not list them. */
+export function usePeople(enabled: boolean) {
   return useQuery({
     queryKey: queryKeys.members,
     queryFn: () => unwrap(api.GET('/api/v1/members')),
     select: (list) => list.items,
+    enabled,
   })
 }
 
@@ -76,6 +77,19 @@ export function usePostMessage(channel: string) {
       unwrap(api.POST('/api/v1/realtime/channels/{channel}/messages', { params: { path: { channel } }, body: { body } })),
     onSuccess: (m) => {
       qc.setQueryData(queryKeys.channelMessages(channel), (old: { items: ChatMessage[] } | undefined) => mergeMessage(old, m))
+    },
+  })
+}
+
+export function useAddMembers(channel: string) {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (users: string[]) =>
+      unwrap(api.POST('/api/v1/realtime/channels/{channel}/members', { params: { path: { channel } }, body: { add: users, remove: [] } })),
+    onSuccess: (updated: Channel) => {
+      qc.setQueryData(queryKeys.channels, (old: { items: Channel[] } | undefined) =>
+        old ? { items: old.items.map((c) => (c.id === updated.id ? updated : c)) } : old,
+      )
     },
   })
 }

@@ -9,7 +9,7 @@ import { SkeletonRows } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
 import type { Channel, ChatMessage, NewChannelKind, PresenceStatus } from '@/lib/api/types'
 import { absoluteTime, relativeTime } from '@/lib/format'
-import { useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
+import { useAddMembers, useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
 import { useRealtime, type Connection } from '../api/socket'
 
 const MAX_MESSAGE = 8000
@@ -17,9 +17,27 @@ const MAX_MESSAGE = 8000
 const KINDS: readonly NewChannelKind[] = ['team', 'private', 'clients']
 
 const KIND_LABEL: Record<NewChannelKind, string> = {
-  team: 'Team: everyone but clients',
-  private: 'Private: only its members',
-  clients: 'Shared with clients you add',
+  team: 'Team (not clients)',
+  private: 'Private (members only)',
+  clients: 'Shared with clients',
+}
+
+/** What the list and the header say about who reads a channel. */
+function kindNote(c: Channel): string | null {
+  if (c.kind === 'private') return 'private'
+  if (c.kind === 'clients') return 'with clients'
+  return null
+}
+
+function ChannelName({ c }: { c: Channel }) {
+  const note = kindNote(c)
+  return (
+    <>
+      {c.kind === 'direct' ? '@ ' : '# '}
+      {c.name}
+      {note ? <span className="inbox-kind"> · {note}</span> : null}
+    </>
+  )
 }
 
 function PresenceDot({ status, label }: { status: PresenceStatus; label: string }) {
@@ -47,6 +65,7 @@ function NewChannelForm({ onCreated }: { onCreated: (c: Channel) => void }) {
       {
         onSuccess: (c) => {
           setName('')
+          setKind('team')
           onCreated(c)
         },
       },
@@ -88,6 +107,40 @@ function NewChannelForm({ onCreated }: { onCreated: (c: Channel) => void }) {
   )
 }
 
+/** Adds people of the workspace to a channel (who reads a private or client channel is who is in it). */
+function AddPeople({ channel, people }: { channel: Channel; people: { id: string; label: string; role: string }[] }) {
+  const add = useAddMembers(channel.id)
+  const [user, setUser] = useState('')
+  const candidates = people.filter((p) => !channel.members.includes(p.id) && (channel.kind !== 'team' || p.role !== 'client'))
+  if (candidates.length === 0) return null
+  return (
+    <form
+      className="inbox-add"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (user) add.mutate([user], { onSuccess: () => setUser('') })
+      }}
+    >
+      <label className="visually-hidden" htmlFor="inbox-add-person">
+        Add someone to this channel
+      </label>
+      <select id="inbox-add-person" className="input" value={user} onChange={(e) => setUser(e.target.value)}>
+        <option value="">Add someone…</option>
+        {candidates.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.label}
+            {p.role === 'client' ? ' (client)' : ''}
+          </option>
+        ))}
+      </select>
+      <Button type="submit" size="sm" disabled={!user || add.isPending}>
+        Add
+      </Button>
+      <FormError error={add.error} />
+    </form>
+  )
+}
+
 function MessageItem({ m, mine, author }: { m: ChatMessage; mine: boolean; author: string }) {
   return (
     <li className={mine ? 'chat-msg is-user inbox-msg' : 'chat-msg inbox-msg'}>
@@ -107,7 +160,8 @@ function MessageItem({ m, mine, author }: { m: ChatMessage; mine: boolean; autho
 export function InboxPage() {
   const me = useMe()
   const channels = useChannels()
-  const members = usePeople()
+  const manager = me.data !== undefined && me.data.role !== 'client' && !me.data.read_only
+  const members = usePeople(manager)
   const presence = usePresence()
   const [params, setParams] = useSearchParams()
   const open = params.get('channel')
@@ -116,12 +170,18 @@ export function InboxPage() {
   const post = usePostMessage(open ?? '')
   const [text, setText] = useState('')
   const scroller = useRef<HTMLDivElement>(null)
+  const composer = useRef<HTMLTextAreaElement>(null)
+  const nearBottom = useRef(true)
+  const shownChannel = useRef<string | null>(null)
 
+  const channelsData = channels.data
   const names = useMemo(() => {
     const map: Record<string, string> = {}
+    // Every channel names its members (clients may not list the workspace); the team's list fills the rest.
+    for (const c of channelsData ?? []) c.members.forEach((id, i) => (map[id] = c.member_names[i] || map[id] || ''))
     for (const m of members.data ?? []) map[m.id] = m.name?.trim() || m.email
     return map
-  }, [members.data])
+  }, [members.data, channelsData])
   const statusOf = (user: string): PresenceStatus => presence.data?.find((p) => p.user === user)?.status ?? 'offline'
   const channel = channels.data?.find((c) => c.id === open) ?? null
   const myId = me.data?.user?.id
@@ -130,7 +190,13 @@ export function InboxPage() {
   const list = messages.data
   const last = list?.[list.length - 1]
   useEffect(() => {
-    scroller.current?.scrollTo({ top: scroller.current.scrollHeight })
+    // Follow new messages only when at the bottom already, or when they are one's own:
+    // someone reading older messages keeps their place.
+    const switched = shownChannel.current !== open
+    if (switched || nearBottom.current || last?.author === myId) {
+      scroller.current?.scrollTo({ top: scroller.current.scrollHeight })
+    }
+    if (list) shownChannel.current = open
     if (open && last && channel && last.seq > channel.last_read_seq) realtime.markRead(open, last.seq)
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, last?.id, last?.changed_seq])
@@ -151,25 +217,30 @@ export function InboxPage() {
       send()
     }
   }
-  const select = (id: string | null) => setParams(id ? { channel: id } : {}, { replace: false })
+  const select = (id: string | null) => {
+    setParams(id ? { channel: id } : {}, { replace: false })
+    // Straight to writing, for keyboard users too.
+    if (id) window.setTimeout(() => composer.current?.focus(), 0)
+  }
 
   const side = (
-    <aside className="card chat-side inbox-side" aria-label="Channels">
+    <aside className="card chat-side inbox-side" aria-label="Channel list">
       <ConnectionNote connection={realtime.connection} />
       {channels.error ? (
         <LoadError error={channels.error} onRetry={() => void channels.refetch()} retrying={channels.isFetching} />
       ) : !channels.data ? (
         <SkeletonRows rows={3} label="Loading channels" />
       ) : channels.data.length === 0 ? (
-        <p className="muted convo-empty">No channel yet. Make the first one below.</p>
+        <p className="muted convo-empty">
+          {manager ? 'No channel yet. Make the first one below.' : 'No channel is shared with you yet. The team adds you to one when there is something to talk about.'}
+        </p>
       ) : (
         <ul className="convo-list" aria-label="Channels">
           {channels.data.map((c) => (
             <li key={c.id} className={c.id === open ? 'convo is-active' : 'convo'}>
               <button type="button" className="convo-open" onClick={() => select(c.id)} aria-current={c.id === open ? 'true' : undefined}>
                 <span className="convo-title">
-                  {c.kind === 'direct' ? '@ ' : '# '}
-                  {c.name}
+                  <ChannelName c={c} />
                 </span>
                 {c.unread > 0 ? (
                   <span className="badge badge-accent inbox-unread" aria-label={`${c.unread} unread`}>
@@ -181,7 +252,7 @@ export function InboxPage() {
           ))}
         </ul>
       )}
-      {me.data && me.data.role !== 'client' && !me.data.read_only ? <NewChannelForm onCreated={(c) => select(c.id)} /> : null}
+      {manager ? <NewChannelForm onCreated={(c) => select(c.id)} /> : null}
     </aside>
   )
 
@@ -200,9 +271,9 @@ export function InboxPage() {
                   Channels
                 </Button>
                 <h2 className="chat-title">
-                  {channel.kind === 'direct' ? '@ ' : '# '}
-                  {channel.name}
+                  <ChannelName c={channel} />
                 </h2>
+                <ConnectionNote connection={realtime.connection} />
                 <ul className="inbox-members" aria-label="Members">
                   {channel.members.map((u) => (
                     <li key={u}>
@@ -211,8 +282,23 @@ export function InboxPage() {
                     </li>
                   ))}
                 </ul>
+                {manager && channel.kind !== 'direct' ? (
+                  <AddPeople
+                    channel={channel}
+                    people={(members.data ?? []).map((m) => ({ id: m.id, label: m.name?.trim() || m.email, role: m.role }))}
+                  />
+                ) : null}
               </header>
-              <div className="chat-scroll" ref={scroller}>
+              <div
+                className="chat-scroll"
+                ref={scroller}
+                aria-live="polite"
+                aria-relevant="additions"
+                onScroll={(e) => {
+                  const el = e.currentTarget
+                  nearBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48
+                }}
+              >
                 {messages.error ? (
                   <LoadError error={messages.error} onRetry={() => void messages.refetch()} retrying={messages.isFetching} />
                 ) : !list ? (
@@ -236,6 +322,7 @@ export function InboxPage() {
                 </label>
                 <textarea
                   id="inbox-message"
+                  ref={composer}
                   className="input textarea chat-input"
                   rows={2}
                   maxLength={MAX_MESSAGE}
@@ -243,6 +330,7 @@ export function InboxPage() {
                   value={text}
                   onChange={(e) => {
                     setText(e.target.value)
+                    if (post.error) post.reset()
                     if (e.target.value.trim() !== '') realtime.sendTyping(channel.id)
                   }}
                   onKeyDown={onKeyDown}
