@@ -54,11 +54,7 @@ pub enum Error {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Store(StoreError::Database(e))
-    }
-}
+stackpro_store::database_errors_into!(Error);
 
 impl From<Error> for MeteringError {
     fn from(e: Error) -> Self {

@@ -1,6 +1,6 @@
 //! The errors of realtime, each with its code.
 
-use stackpro_core::metering::{LimitReached, MeteringError};
+use stackpro_core::metering::LimitReached;
 use stackpro_core::{Code, ErrorCode};
 use stackpro_store::StoreError;
 
@@ -45,20 +45,9 @@ pub enum Error {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Store(StoreError::Database(e))
-    }
-}
+stackpro_store::database_errors_into!(Error);
 
-impl From<MeteringError> for Error {
-    fn from(e: MeteringError) -> Self {
-        match e {
-            MeteringError::Limit(l) => Error::Limit(l),
-            MeteringError::Failed(m) => Error::Metering(m),
-        }
-    }
-}
+stackpro_store::metering_errors_into!(Error);
 
 impl ErrorCode for Error {
     fn code(&self) -> Code {

@@ -100,11 +100,7 @@ impl From<stackpro_core::metering::MeteringError> for Error {
     }
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Store(StoreError::Database(e))
-    }
-}
+stackpro_store::database_errors_into!(Error);
 
 impl ErrorCode for Error {
     fn code(&self) -> Code {

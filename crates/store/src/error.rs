@@ -58,3 +58,32 @@ impl<T> ResultExt<T> for Result<T, sqlx::Error> {
         })
     }
 }
+/// Writes `impl From<sqlx::Error>` for a feature crate's error enum that has
+/// a `Store(StoreError)` variant: a database error is a storage failure.
+#[macro_export]
+macro_rules! database_errors_into {
+    ($error:ident) => {
+        impl From<::sqlx::Error> for $error {
+            fn from(e: ::sqlx::Error) -> Self {
+                $error::Store($crate::StoreError::Database(e))
+            }
+        }
+    };
+}
+
+/// Writes `impl From<MeteringError>` for a feature crate's error enum that
+/// has `Limit(LimitReached)` and `Metering(String)` variants: billing's
+/// refusal stays a refusal, its failure a failure.
+#[macro_export]
+macro_rules! metering_errors_into {
+    ($error:ident) => {
+        impl From<::stackpro_core::metering::MeteringError> for $error {
+            fn from(e: ::stackpro_core::metering::MeteringError) -> Self {
+                match e {
+                    ::stackpro_core::metering::MeteringError::Limit(l) => $error::Limit(l),
+                    ::stackpro_core::metering::MeteringError::Failed(m) => $error::Metering(m),
+                }
+            }
+        }
+    };
+}

@@ -12,12 +12,23 @@ export function useChannels() {
   })
 }
 
+/** How many messages a page of a channel holds. */
+export const PAGE = 100
+
+/** Messages of a channel numbered below `before`, oldest first (paging back). */
+export async function olderMessages(channel: string, before: number): Promise<ChatMessage[]> {
+  const page = await unwrap(
+    api.GET('/api/v1/realtime/channels/{channel}/messages', { params: { path: { channel }, query: { before, limit: PAGE } } }),
+  )
+  return page.items
+}
+
 /** The latest messages of a channel, oldest first; the socket keeps them current. */
 export function useChannelMessages(id: string | null) {
   return useQuery({
     queryKey: queryKeys.channelMessages(id ?? ''),
     queryFn: () =>
-      unwrap(api.GET('/api/v1/realtime/channels/{channel}/messages', { params: { path: { channel: id ?? '' }, query: { limit: 100 } } })),
+      unwrap(api.GET('/api/v1/realtime/channels/{channel}/messages', { params: { path: { channel: id ?? '' }, query: { limit: PAGE } } })),
     select: (list) => list.items,
     enabled: id !== null,
   })

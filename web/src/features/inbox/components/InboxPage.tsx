@@ -9,7 +9,7 @@ import { SkeletonRows } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
 import type { Channel, ChatMessage, NewChannelKind, PresenceStatus } from '@/lib/api/types'
 import { absoluteTime, relativeTime } from '@/lib/format'
-import { useAddMembers, useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
+import { olderMessages, PAGE, useAddMembers, useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
 import { useRealtime, type Connection } from '../api/socket'
 
 const MAX_MESSAGE = 8000
@@ -187,8 +187,35 @@ export function InboxPage() {
   const myId = me.data?.user?.id
 
   // The newest message in view; read up to it.
-  const list = messages.data
-  const last = list?.[list.length - 1]
+  // Older pages, loaded on request and kept while the channel stays open.
+  const [older, setOlder] = useState<{ channel: string | null; items: ChatMessage[]; done: boolean }>({ channel: null, items: [], done: false })
+  const [loadingOlder, setLoadingOlder] = useState(false)
+  const [olderError, setOlderError] = useState<unknown>(null)
+  const earlier = older.channel === open ? older : { channel: open, items: [], done: false }
+  const latest = messages.data
+  const list = latest ? [...earlier.items.filter((m) => !latest.some((l) => l.id === m.id)), ...latest] : undefined
+  const last = latest?.[latest.length - 1]
+  const hasOlder = !earlier.done && list !== undefined && (earlier.items.length > 0 || (latest?.length ?? 0) >= PAGE)
+  const loadOlder = async () => {
+    const first = list?.[0]
+    if (!open || !first) return
+    const el = scroller.current
+    const fromBottom = el ? el.scrollHeight - el.scrollTop : 0
+    setLoadingOlder(true)
+    setOlderError(null)
+    try {
+      const page = await olderMessages(open, first.seq)
+      setOlder({ channel: open, items: [...page, ...earlier.items], done: page.length < PAGE })
+      // Keep the reader where they were once the page is above them.
+      window.requestAnimationFrame(() => {
+        if (el) el.scrollTop = el.scrollHeight - fromBottom
+      })
+    } catch (e) {
+      setOlderError(e)
+    } finally {
+      setLoadingOlder(false)
+    }
+  }
   useEffect(() => {
     // Follow new messages only when at the bottom already, or when they are one's own:
     // someone reading older messages keeps their place.
@@ -306,11 +333,21 @@ export function InboxPage() {
                 ) : list.length === 0 ? (
                   <EmptyState icon="chat" title="No messages yet" description="Say hello: everyone in the channel sees it at once." />
                 ) : (
-                  <ol className="chat-thread" aria-label="Messages">
-                    {list.map((m) => (
-                      <MessageItem key={m.id} m={m} mine={m.author === myId} author={names[m.author ?? ''] ?? 'A program'} />
-                    ))}
-                  </ol>
+                  <>
+                    {hasOlder ? (
+                      <div className="inbox-older">
+                        <Button size="sm" variant="ghost" onClick={() => void loadOlder()} disabled={loadingOlder}>
+                          {loadingOlder ? 'Loading…' : 'Load earlier messages'}
+                        </Button>
+                        <FormError error={olderError} />
+                      </div>
+                    ) : null}
+                    <ol className="chat-thread" aria-label="Messages">
+                      {list.map((m) => (
+                        <MessageItem key={m.id} m={m} mine={m.author === myId} author={names[m.author ?? ''] ?? 'A program'} />
+                      ))}
+                    </ol>
+                  </>
                 )}
               </div>
               <p className="muted inbox-typing" aria-live="polite">
