@@ -90,6 +90,12 @@ test('two people chat in real time: a channel, presence, typing and messages bot
   await a.getByRole('button', { name: 'Add', exact: true }).click()
   await expect(b.getByRole('button', { name: /# secret/ })).toBeVisible()
 
+  // A direct message: it appears in Bob's inbox as soon as the owner opens it.
+  await a.getByLabel('Message someone directly').selectOption({ label: 'Bob' })
+  await a.getByRole('button', { name: 'Open', exact: true }).click()
+  await expect(a.getByRole('heading', { name: '@ Bob' })).toBeVisible()
+  await expect(b.getByRole('button', { name: /^@ owner-/ })).toBeVisible()
+
   const serious = (await new AxeBuilder({ page: a }).analyze()).violations.filter(
     (v) => v.impact === 'serious' || v.impact === 'critical',
   )

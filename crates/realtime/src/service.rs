@@ -250,16 +250,26 @@ impl Realtime {
         Ok(out)
     }
 
-    /// Tells everyone who may read a channel that it changed (created,
-    /// members changed), each on their own connections.
-    async fn announce(&self, tx: &mut TenantTx, tenant: TenantId, row: &ChannelRow, members: &[(UserId, i64)]) {
-        let Ok(people) = store::people(tx).await else { return };
-        let payload = json!({ "type": "channel", "channel": row.id }).to_string();
-        for (id, role, _, _) in people {
-            let reader = Reader::Member { role: Role::parse(&role).unwrap_or(Role::Client), user: Some(id) };
-            if Self::may_read(&reader, row, members) {
-                self.0.hub.publish(tenant, Scope::User(id), payload.clone()).await;
-            }
+    /// Everyone who may read a channel with these members.
+    async fn readers(tx: &mut TenantTx, row: &ChannelRow, members: &[(UserId, i64)]) -> Result<Vec<UserId>, Error> {
+        Ok(store::people(tx)
+            .await?
+            .into_iter()
+            .filter(|(id, role, _, _)| {
+                let reader = Reader::Member { role: Role::parse(role).unwrap_or(Role::Client), user: Some(*id) };
+                Self::may_read(&reader, row, members)
+            })
+            .map(|(id, _, _, _)| id)
+            .collect())
+    }
+
+    /// Tells `users`, on each of their connections, that a channel changed
+    /// (created, members changed, deleted): their lists refresh. Called
+    /// after the commit, so what they fetch holds the change.
+    async fn tell(&self, tenant: TenantId, users: &[UserId], channel: ChannelId) {
+        let payload = json!({ "type": "channel", "channel": channel }).to_string();
+        for u in users {
+            self.0.hub.publish(tenant, Scope::User(*u), payload.clone()).await;
         }
     }
 
@@ -299,8 +309,9 @@ impl Realtime {
         store::add_members(&mut tx, row.id, &members, now).await?;
         let members = store::members(&mut tx, row.id).await?;
         let names = Self::names(&mut tx).await?;
-        self.announce(&mut tx, ctx.tenant, &row, &members).await;
+        let readers = Self::readers(&mut tx, &row, &members).await?;
         tx.commit().await?;
+        self.tell(ctx.tenant, &readers, row.id).await;
         Ok(Self::view(&row, &members, ctx.person, (0, 0), &names))
     }
 
@@ -322,6 +333,7 @@ impl Realtime {
         Self::check_people(&mut tx, &[other], "/user").await?;
         let (a, b) = if me < other { (me, other) } else { (other, me) };
         let key = format!("{a}:{b}");
+        let mut created = false;
         let row = match store::direct(&mut tx, &key).await? {
             Some(row) => row,
             None => {
@@ -337,6 +349,7 @@ impl Realtime {
                 };
                 if store::insert_channel(&mut tx, &row).await? {
                     store::add_members(&mut tx, row.id, &[me, other], now).await?;
+                    created = true;
                     row
                 } else {
                     // Made meanwhile by the other person.
@@ -348,6 +361,10 @@ impl Realtime {
         let unread = store::unread(&mut tx, me).await?.get(&row.id).copied().unwrap_or((0, 0));
         let names = Self::names(&mut tx).await?;
         tx.commit().await?;
+        // The other person's inbox shows the conversation at once.
+        if created {
+            self.tell(ctx.tenant, &[me, other], row.id).await;
+        }
         Ok(Self::view(&row, &members, Some(me), unread, &names))
     }
 
@@ -395,12 +412,13 @@ impl Realtime {
                 gone.push(*uid);
             }
         }
-        self.announce(&mut tx, ctx.tenant, &row, &members).await;
+        let readers = Self::readers(&mut tx, &row, &members).await?;
         let unread = match ctx.person {
             Some(u) => store::unread(&mut tx, u).await?.get(&id).copied().unwrap_or((0, 0)),
             None => (0, 0),
         };
         tx.commit().await?;
+        self.tell(ctx.tenant, &readers, id).await;
         for u in gone {
             self.0.hub.leave_user(ctx.tenant, u, id);
             let payload = json!({ "type": "removed", "channel": id }).to_string();
@@ -424,9 +442,10 @@ impl Realtime {
         if !(ctx.role.at_least(Role::Admin) || (row.created_by.is_some() && row.created_by == ctx.person)) {
             return Err(Error::Forbidden("Only admins and the channel's creator delete it."));
         }
-        self.announce(&mut tx, ctx.tenant, &row, &members).await;
+        let readers = Self::readers(&mut tx, &row, &members).await?;
         store::delete_channel(&mut tx, id).await?;
         tx.commit().await?;
+        self.tell(ctx.tenant, &readers, id).await;
         let payload = json!({ "type": "deleted", "channel": id }).to_string();
         self.0.hub.publish(ctx.tenant, Scope::Channel(id), payload).await;
         Ok(())

@@ -443,7 +443,9 @@ async fn threads_edits_deletions_reactions_mentions_and_direct_messages(#[case] 
     let p: Problem = res.json().await.unwrap();
     assert_eq!(p.code, "channel_name_taken");
 
-    // A direct message: one channel per pair, whoever opens it.
+    // A direct message: one channel per pair, whoever opens it; the other
+    // person's inbox is told at once.
+    let mut bs = Client::connect(&app, &bob.access).await;
     let d1: Value = app
         .post("/api/v1/realtime/direct", Some(&owner.access), json!({ "user": bob.user_id }))
         .await
@@ -456,6 +458,7 @@ async fn threads_edits_deletions_reactions_mentions_and_direct_messages(#[case] 
         .json()
         .await
         .unwrap();
+    assert_eq!(bs.next_of("channel").await["channel"], d1["id"]);
     assert_eq!(d1["id"], d2["id"]);
     assert_eq!(d1["kind"], "direct");
     let carol = app.member(&owner, "carol", "member").await;

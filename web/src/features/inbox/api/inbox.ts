@@ -104,3 +104,16 @@ export function useAddMembers(channel: string) {
     },
   })
 }
+
+/** The direct-message channel with one person, made on first use. */
+export function useOpenDirect() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (user: string) => unwrap(api.POST('/api/v1/realtime/direct', { body: { user } })),
+    onSuccess: (c: Channel) => {
+      qc.setQueryData(queryKeys.channels, (old: { items: Channel[] } | undefined) =>
+        old ? { items: old.items.some((x) => x.id === c.id) ? old.items : [...old.items, c] } : old,
+      )
+    },
+  })
+}

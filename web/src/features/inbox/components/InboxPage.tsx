@@ -9,7 +9,18 @@ import { SkeletonRows } from '@/components/ui/Skeleton'
 import { useMe } from '@/lib/api/me'
 import type { Channel, ChatMessage, NewChannelKind, PresenceStatus } from '@/lib/api/types'
 import { absoluteTime, relativeTime } from '@/lib/format'
-import { olderMessages, PAGE, useAddMembers, useChannelMessages, useChannels, useCreateChannel, usePeople, usePostMessage, usePresence } from '../api/inbox'
+import {
+  olderMessages,
+  PAGE,
+  useAddMembers,
+  useChannelMessages,
+  useChannels,
+  useCreateChannel,
+  useOpenDirect,
+  usePeople,
+  usePostMessage,
+  usePresence,
+} from '../api/inbox'
 import { useRealtime, type Connection } from '../api/socket'
 
 const MAX_MESSAGE = 8000
@@ -103,6 +114,45 @@ function NewChannelForm({ onCreated }: { onCreated: (c: Channel) => void }) {
       <Button type="submit" icon="plus" disabled={name.trim() === '' || create.isPending}>
         Create channel
       </Button>
+    </form>
+  )
+}
+
+/** Opens the direct-message channel with one person of the workspace. */
+function MessageSomeone({ people, onOpened }: { people: { id: string; label: string }[]; onOpened: (c: Channel) => void }) {
+  const open = useOpenDirect()
+  const [user, setUser] = useState('')
+  if (people.length === 0) return null
+  return (
+    <form
+      className="inbox-add"
+      aria-label="Direct message"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (!user) return
+        open.mutate(user, {
+          onSuccess: (c) => {
+            setUser('')
+            onOpened(c)
+          },
+        })
+      }}
+    >
+      <label className="visually-hidden" htmlFor="inbox-direct">
+        Message someone directly
+      </label>
+      <select id="inbox-direct" className="input" value={user} onChange={(e) => setUser(e.target.value)}>
+        <option value="">Message someone…</option>
+        {people.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+      <Button type="submit" size="sm" disabled={!user || open.isPending}>
+        Open
+      </Button>
+      <FormError error={open.error} />
     </form>
   )
 }
@@ -279,6 +329,12 @@ export function InboxPage() {
           ))}
         </ul>
       )}
+      {manager ? (
+        <MessageSomeone
+          people={(members.data ?? []).filter((m) => m.id !== myId && m.status === 'active').map((m) => ({ id: m.id, label: m.name?.trim() || m.email }))}
+          onOpened={(c) => select(c.id)}
+        />
+      ) : null}
       {manager ? <NewChannelForm onCreated={(c) => select(c.id)} /> : null}
     </aside>
   )
