@@ -209,17 +209,7 @@ fn utf8(bytes: &[u8]) -> Result<String, Unreadable> {
     Ok(s.to_owned())
 }
 
-/// Collapses runs of whitespace into one space.
-pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
+pub use stackpro_core::text::collapse;
 
 fn push(blocks: &mut Vec<Block>, page: Option<u32>, level: u8, text: &str) {
     let text = collapse(text);

@@ -13,6 +13,7 @@ use serde_json::json;
 use stackpro_core::access::Reader;
 use stackpro_core::ids::{TenantId, UserId};
 use stackpro_core::metering::{Meter, Metering};
+use stackpro_core::text::collapse;
 use stackpro_core::{Clock, Role, TenantCtx};
 use stackpro_security::Security;
 use stackpro_store::{Counters, Db, TenantTx};
@@ -54,11 +55,6 @@ pub enum Recovery {
     Changes(Vec<Message>),
     /// Too much changed: it should load the channel again.
     Reload,
-}
-
-/// Runs of whitespace as one space, trimmed.
-fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The aad of a message body.
@@ -637,14 +633,29 @@ impl Realtime {
             Some(r) => store::message(&mut tx, r).await?,
             None => None,
         };
-        let mut opened = self.open(&mut tx, vec![m], id).await?;
+        // The new message as it is sent: its text is at hand, it has no
+        // reactions yet (no second decryption or query on every post).
+        let message = Message {
+            id: mid,
+            channel_id: id,
+            seq,
+            changed_seq: seq,
+            author: ctx.person,
+            thread_id: root,
+            replies: 0,
+            body,
+            mentions,
+            reactions: Vec::new(),
+            created_at: now,
+            edited_at: None,
+            deleted: false,
+        };
         let root_opened = match root_row {
             Some(r) => self.open(&mut tx, vec![r], id).await?.pop(),
             None => None,
         };
         tx.commit().await?;
         reservation.keep();
-        let message = opened.pop().ok_or_else(|| Error::MessageNotFound(mid.to_string()))?;
         self.broadcast(ctx.tenant, "message", &message).await;
         if let Some(root) = root_opened {
             self.broadcast(ctx.tenant, "update", &root).await;
